@@ -1,0 +1,7 @@
+export * from './protocol/fields.js'
+export * from './protocol/result-codes.js'
+export * from './protocol/apis.js'
+export * from './amount.js'
+export * from './time.js'
+export * from './redemption.js'
+export { formatIssues } from './validation.js'
