@@ -1,0 +1,30 @@
+import type SQLite from 'better-sqlite3'
+import type { PublicKeyring, SigningKey } from '@benefitkit/shared/signing'
+import type { Config } from './config.js'
+import type { Db } from './db/open.js'
+import type { Logger } from './logger.js'
+
+/** Something that can be told "a new outbox row was committed: look now". */
+export interface OutboxWaker {
+  wake(): void
+}
+
+/**
+ * What every part of the connector is handed: built once at start (keys parsed
+ * once), never per request.
+ */
+export interface ConnectorContext {
+  readonly config: Config
+  readonly db: Db
+  readonly sqlite: SQLite.Database
+  readonly keys: {
+    /** Our private key and the keyVersion the platform knows it by. */
+    readonly signing: SigningKey
+    /** The platform's public keys by keyVersion (two during a rotation). */
+    readonly platform: PublicKeyring
+  }
+  readonly logger: Logger
+  readonly outbox: OutboxWaker
+  /** Epoch ms; injectable so tests can move time. */
+  readonly now: () => number
+}

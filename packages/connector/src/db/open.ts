@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, Migrator, SqliteDialect, type MigrationResult } from 'kysely'
+import { migrations } from './migrations.js'
+import type { Database } from './schema.js'
+
+export type Db = Kysely<Database>
+
+export interface OpenDatabaseOptions {
+  /**
+   * SQLite's `synchronous` in WAL mode. FULL (default) fsyncs every commit, so an
+   * acknowledged change survives power loss; NORMAL survives a process crash
+   * (kill -9) but may lose the last commits on power loss.
+   */
+  synchronous?: 'FULL' | 'NORMAL'
+}
+
+export interface OpenedDatabase {
+  db: Db
+  /** The better-sqlite3 handle, for online backups and health checks. */
+  sqlite: SQLite.Database
+  close(): Promise<void>
+}
+
+/** Opens (creating folders as needed) the SQLite file in WAL mode. */
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new SQLite(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+  // Another process (the CLI while the daemon runs) may hold the write lock briefly.
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return {
+    db,
+    sqlite,
+    close: () => db.destroy(),
+  }
+}
+
+export interface MigrationOutcome {
+  error?: unknown
+  results: MigrationResult[]
+}
+
+/** Runs every pending migration. Never throws: the caller reads `error`. */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const { error, results } = await migrator.migrateToLatest()
+  return { error, results: results ?? [] }
+}
+
+/** Names of migrations not yet applied (for /readyz and `benefitkit status`). */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const all = await migrator.getMigrations()
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name)
+}

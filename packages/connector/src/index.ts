@@ -1,0 +1,8 @@
+export { Connector, type ConnectorOptions } from './app.js'
+export { loadConfig, ConfigError, type Config, type ConfigInput, type LoadConfigOptions } from './config.js'
+export type { ConnectorContext } from './context.js'
+export { openDatabase, migrateToLatest, type Db, type OpenedDatabase } from './db/open.js'
+export type * from './db/schema.js'
+export { enqueueOutbox, type OutboxEntry } from './outbox/enqueue.js'
+export { createLogger, REDACT_PATHS, type Logger } from './logger.js'
+export { runCli } from './cli.js'
