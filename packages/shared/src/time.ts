@@ -2,7 +2,7 @@
  * Protocol times (protocol.md §1, §5): we send ISO 8601 with milliseconds and an
  * offset; we accept ISO 8601 with any offset or `Z`, and epoch milliseconds.
  */
-import { ISO_TIME_WITH_OFFSET } from './protocol/fields.js'
+import { isRealIsoTime, ISO_TIME_WITH_OFFSET } from './protocol/fields.js'
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0')
@@ -33,9 +33,8 @@ const EPOCH_MS = /^\d{10,16}$/
  */
 export function parseProtocolTime(text: string): number | undefined {
   if (EPOCH_MS.test(text)) return Number(text)
-  if (!ISO_TIME_WITH_OFFSET.test(text)) return undefined
-  const ms = Date.parse(text)
-  return Number.isNaN(ms) ? undefined : ms
+  if (!ISO_TIME_WITH_OFFSET.test(text) || !isRealIsoTime(text)) return undefined
+  return Date.parse(text)
 }
 
 /** The offset (minutes east of UTC) an ISO time was written in; 0 for `Z` or epoch ms. */

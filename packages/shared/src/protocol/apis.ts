@@ -11,6 +11,7 @@ import {
   SYNC_STATUSES,
   Time,
   Title,
+  requiredOr,
   USE_SCENES,
   UserId,
 } from './fields.js'
@@ -19,7 +20,7 @@ import {
 
 /** Answer of the platform-implemented APIs: `{"result":{…}}`. */
 export const ResultObject = z.object({
-  resultStatus: z.enum(['S', 'F', 'U']),
+  resultStatus: z.enum(['S', 'F', 'U'], { error: requiredOr() }),
   resultCode: ResultCode,
   resultMessage: Message.optional(),
 })
@@ -40,7 +41,7 @@ export const ExternalBenefitDetail = z.object({
   benefitInstanceId: Id,
   benefitTemplateId: Id,
   amount: Amount.optional(),
-  status: z.enum(BENEFIT_STATUSES),
+  status: z.enum(BENEFIT_STATUSES, { error: requiredOr() }),
   activateTime: Time,
   expireTime: Time,
   benefitCode: z.string().min(1).max(256).optional(),
@@ -67,7 +68,7 @@ export const BenefitContent = z.object({
   amount: Amount.optional(),
   description: z.string().max(1024).optional(),
   useScene: z.array(z.enum(USE_SCENES)).min(1).optional(),
-  codeType: z.enum(CODE_TYPES),
+  codeType: z.enum(CODE_TYPES, { error: requiredOr() }),
 })
 export type BenefitContent = z.infer<typeof BenefitContent>
 
@@ -102,7 +103,7 @@ export type SyncBenefitRequest = z.infer<typeof SyncBenefitRequest>
 export const InquireBenefitSyncRequest = z.object({ benefitSyncRequestId: Id })
 export type InquireBenefitSyncRequest = z.infer<typeof InquireBenefitSyncRequest>
 export const InquireBenefitSyncAnswer = ResultAnswer.extend({
-  syncStatus: z.enum(SYNC_STATUSES).optional(),
+  syncStatus: z.enum(SYNC_STATUSES, { error: requiredOr() }).optional(),
   syncFailCode: z.enum(SYNC_FAIL_CODES).optional(),
   syncFailReason: Message.optional(),
 })
@@ -115,7 +116,7 @@ export const SyncUsedBenefitRequest = z.object({
   benefitInstanceId: Id,
   benefitTemplateId: Id,
   benefitUseDate: Time,
-  useScene: z.enum(USE_SCENES),
+  useScene: z.enum(USE_SCENES, { error: requiredOr() }),
   usedAmount: Amount.optional(),
   benefitCode: z.string().min(1).max(256).optional(),
   benefitUrl: z.string().min(1).max(1024).optional(),
@@ -125,7 +126,7 @@ export type SyncUsedBenefitRequest = z.infer<typeof SyncUsedBenefitRequest>
 export const NotifyBenefitSyncRequest = z
   .object({
     benefitSyncRequestId: Id,
-    syncStatus: z.enum(SYNC_STATUSES),
+    syncStatus: z.enum(SYNC_STATUSES, { error: requiredOr() }),
     syncFailCode: z.enum(SYNC_FAIL_CODES).optional(),
     syncFailReason: Message.optional(),
   })
@@ -139,7 +140,7 @@ export const IssueBenefitRequest = z.object({
   benefitIssueRequestId: Id,
   userId: UserId,
   benefitTemplateId: Id,
-  quantity: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(100, { error: 'at most 100 per issuing' }),
+  quantity: z.int({ error: requiredOr('must be a whole number') }).min(1, { error: 'must be at least 1' }).max(100, { error: 'at most 100 per issuing' }),
   clientCode: ClientCode.optional(),
 })
 export type IssueBenefitRequest = z.infer<typeof IssueBenefitRequest>

@@ -8,9 +8,18 @@ import { z } from 'zod'
 
 const FORBIDDEN_ID_CHARS = /[@#?]/
 
+/**
+ * An error map that says `is required` when the field is missing, and otherwise
+ * `message` (or zod's own words when none is given). Without it a custom type
+ * message, or an enum's "Invalid option", would hide that the field is absent.
+ */
+export function requiredOr(message?: string): (issue: { input?: unknown }) => string | undefined {
+  return (issue) => (issue.input === undefined ? 'is required' : message)
+}
+
 function idOf(max: number) {
   return z
-    .string({ error: 'must be a string' })
+    .string({ error: requiredOr('must be a string') })
     .min(1, { error: 'must not be empty' })
     .max(max, { error: `at most ${max} characters` })
     .refine((s) => !FORBIDDEN_ID_CHARS.test(s), { error: 'must not contain @, # or ?' })
@@ -28,16 +37,35 @@ export const ResultCode = z.string().min(1, { error: 'must not be empty' }).max(
 /** ISO 8601 with a mandatory offset: `2026-11-24T08:00:00+08:00`, `…00.123Z`. */
 export const ISO_TIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
 
+const ISO_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/
+
+/**
+ * Whether an ISO 8601 time with offset names a real calendar instant. `Date.parse`
+ * alone is too lenient: V8 reads `2026-02-30` as 2 March and `24:00:00` as the next day.
+ */
+export function isRealIsoTime(text: string): boolean {
+  const m = ISO_PARTS.exec(text)
+  if (!m) return false
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = m.slice(1).map((part) => Number(part ?? 0)) as [
+    number, number, number, number, number, number, number, number,
+  ]
+  if (month < 1 || month > 12 || day < 1) return false
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return false
+  if (hour > 23 || minute > 59 || second > 59) return false
+  if (offsetHours > 14 || offsetMinutes > 59) return false
+  return !Number.isNaN(Date.parse(text))
+}
+
 export const Time = z
-  .string({ error: 'must be an ISO 8601 time string' })
+  .string({ error: requiredOr('must be an ISO 8601 time string') })
   .regex(ISO_TIME_WITH_OFFSET, { error: 'must be ISO 8601 with an offset, e.g. 2026-11-24T08:00:00+08:00' })
-  .refine((s) => !Number.isNaN(Date.parse(s)), { error: 'is not a real date and time' })
+  .refine(isRealIsoTime, { error: 'is not a real date and time' })
 
 /** ISO 4217 alpha-3, value a positive integer in minor units, as a string. */
 export const Amount = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code such as HKD' }),
   value: z
-    .string({ error: 'must be a string of minor units, e.g. "1000" for 10.00' })
+    .string({ error: requiredOr('must be a string of minor units, e.g. "1000" for 10.00') })
     .regex(/^[1-9]\d{0,17}$/, { error: 'must be a positive whole number of minor units, e.g. "1000" for 10.00' }),
 })
 export type Amount = z.infer<typeof Amount>
