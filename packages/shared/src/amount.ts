@@ -12,6 +12,11 @@ const EXPONENTS: Readonly<Record<string, number>> = {
   CLF: 4, UYW: 4,
 }
 
+/** The value as written, for error messages (JSON.stringify throws on a bigint and writes NaN as null). */
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value)
+}
+
 /** How many minor-unit digits the currency has (2 unless ISO 4217 says otherwise). */
 export function currencyExponent(currency: string): number {
   if (!/^[A-Z]{3}$/.test(currency)) throw new RangeError(`not an ISO 4217 currency code: ${JSON.stringify(currency)}`)
@@ -26,7 +31,7 @@ export function toMinorUnits(major: string | number | bigint, currency: string):
   const exponent = currencyExponent(currency)
   const text = typeof major === 'string' ? major.trim() : String(major)
   const match = /^(\d+)(?:\.(\d*))?$/.exec(text)
-  if (!match) throw new RangeError(`not a non-negative decimal amount: ${JSON.stringify(major)}`)
+  if (!match) throw new RangeError(`not a non-negative decimal amount: ${show(major)}`)
   const whole = match[1] ?? '0'
   const fraction = (match[2] ?? '').replace(/0+$/, '')
   if (fraction.length > exponent) {
@@ -40,7 +45,7 @@ export function toMinorUnits(major: string | number | bigint, currency: string):
 export function toMajorUnits(minor: string | bigint, currency: string): string {
   const exponent = currencyExponent(currency)
   const text = String(minor)
-  if (!/^\d+$/.test(text)) throw new RangeError(`not a whole number of minor units: ${JSON.stringify(minor)}`)
+  if (!/^\d+$/.test(text)) throw new RangeError(`not a whole number of minor units: ${show(minor)}`)
   if (exponent === 0) return text.replace(/^0+(?=\d)/, '')
   const padded = text.padStart(exponent + 1, '0')
   const whole = padded.slice(0, -exponent).replace(/^0+(?=\d)/, '')
