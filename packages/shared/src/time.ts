@@ -2,7 +2,7 @@
  * Protocol times (protocol.md §1, §5): we send ISO 8601 with milliseconds and an
  * offset; we accept ISO 8601 with any offset or `Z`, and epoch milliseconds.
  */
-import { isRealIsoTime, ISO_TIME_WITH_OFFSET } from './protocol/fields.js'
+import { isRealIsoTime, ISO_TIME_WITH_OFFSET } from './protocol/iso-time.js'
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0')
