@@ -167,4 +167,19 @@ export const migrations: Record<string, Migration> = {
       await sql`select 1`.execute(db)
     },
   },
+  '2026_11_24_0002_outbox_replayed_at': {
+    // A replayed row gets a fresh 72 h retry horizon counted from its replay,
+    // while created_at keeps saying when the call was first recorded.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('outbox').addColumn('replayed_at', 'bigint').execute()
+    },
+  },
+  '2026_11_24_0003_issuing_pool_code_unique': {
+    // A pool code becomes an instance's code, which is unique across templates:
+    // the same merchant code in two pools would make the second issue fail for
+    // ever. The index also serves "is this code already pooled?" at import.
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('template_codes_code').on('template_codes').column('code').unique().execute()
+    },
+  },
 }

@@ -186,6 +186,8 @@ export interface OutboxTable {
   created_at: number
   updated_at: number
   delivered_at: number | null
+  /** When an operator last replayed the row; its retry horizon counts from here. */
+  replayed_at: number | null
 }
 
 export interface SettingTable {
