@@ -7,7 +7,7 @@ import type { ConnectorContext } from './context.js'
 import { migrateToLatest, openDatabase, type OpenedDatabase } from './db/open.js'
 import { createHealthRouter } from './http/health.js'
 import { createLogger, type Logger } from './logger.js'
-import { OutboxWorker } from './outbox/worker.js'
+import { OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js'
 import { createPlatformRouter } from './platform-api/router.js'
 import { createRedemptionRouter } from './redemption/router.js'
 
@@ -16,6 +16,8 @@ export interface ConnectorOptions {
   logger?: Logger
   /** Epoch ms clock, for tests that move time. */
   now?: () => number
+  /** Outbox worker tuning (schedule, lease, concurrency, reconciler); defaults suit production. */
+  outbox?: OutboxWorkerOptions
 }
 
 /**
@@ -62,7 +64,7 @@ export class Connector {
       outbox: { wake: () => worker?.wake() },
       now: options.now ?? Date.now,
     })
-    worker = new OutboxWorker(context)
+    worker = new OutboxWorker(context, options.outbox)
 
     const app = new Koa({ proxy: false })
     app.silent = true
