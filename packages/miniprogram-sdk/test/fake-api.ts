@@ -32,15 +32,17 @@ export interface FakeResponse {
  * - an error answer, sent before any processing;
  * - `drop`: the connection dies before processing (nothing happened);
  * - `drop-after`: the request is processed, then the answer is lost;
- * - `hang`: no answer at all (the client must time out).
+ * - `hang`: no answer at all (the client must time out);
+ * - `stall-body`: status and headers are sent, the body never finishes (HTTP front only; elsewhere `hang`).
  */
 export type Scripted =
   | { status: number; code?: string; message?: string; headers?: Record<string, string>; body?: string }
   | 'drop'
   | 'drop-after'
   | 'hang'
+  | 'stall-body'
 
-export type Outcome = FakeResponse | 'drop' | 'hang'
+export type Outcome = FakeResponse | 'drop' | 'hang' | 'stall-body'
 
 export interface SeenRequest extends FakeRequest {
   /** How the request authenticated, or why it failed. */
@@ -122,7 +124,7 @@ export class FakeRedemptionApi {
     this.seen.push({ ...req, auth, at: Date.now() })
 
     const scripted = this.#script.shift()
-    if (scripted === 'drop' || scripted === 'hang') return scripted
+    if (scripted === 'drop' || scripted === 'hang' || scripted === 'stall-body') return scripted
     if (scripted && scripted !== 'drop-after') {
       const body =
         scripted.body ??
@@ -280,6 +282,11 @@ export async function startHttpServer(getApi: () => FakeRedemptionApi): Promise<
       const outcome = getApi().handle({ method: req.method ?? '', path: req.url ?? '', headers, body })
       if (outcome === 'drop') return req.socket.destroy()
       if (outcome === 'hang') return
+      if (outcome === 'stall-body') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' })
+        res.write('{"redemption":')
+        return
+      }
       res.writeHead(outcome.status, outcome.headers).end(outcome.body)
     })
   })
@@ -303,7 +310,7 @@ export function memoryTransport(api: FakeRedemptionApi): Transport {
     for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v
     const outcome = api.handle({ method: req.method, path: req.url.replace(/^https?:\/\/[^/]+/, ''), headers, body: req.body })
     if (outcome === 'drop') throw new TransportError('network', 'connection reset')
-    if (outcome === 'hang') {
+    if (outcome === 'hang' || outcome === 'stall-body') {
       await new Promise((resolve) => setTimeout(resolve, req.timeoutMs))
       throw new TransportError('timeout', 'timed out')
     }

@@ -90,7 +90,7 @@ export function fakeMy(api: FakeRedemptionApi, options: FakeMyOptions = {}): Fak
         const { path } = split(o.url)
         const headers = lower(version === 3 ? { ...o.header, ...o.headers } : o.headers)
         const outcome = api.handle({ method: o.method ?? 'GET', path, headers, body: typeof o.data === 'string' ? o.data : JSON.stringify(o.data) })
-        if (outcome === 'hang') {
+        if (outcome === 'hang' || outcome === 'stall-body') {
           setTimeout(() => fail({ error: 13, errorMessage: '请求超时' }), o.timeout ?? 30000)
           return
         }
@@ -159,7 +159,7 @@ export function fakeWx(api: FakeRedemptionApi, options: FakeWxOptions = {}): Fak
         }
         const body = typeof o.data === 'string' ? o.data : JSON.stringify(o.data)
         const outcome = api.handle({ method: o.method ?? 'GET', path, headers: lower(o.header), body })
-        if (outcome === 'hang') {
+        if (outcome === 'hang' || outcome === 'stall-body') {
           setTimeout(() => finish(o.fail, { errMsg: 'request:fail timeout', errno: 5 }), o.timeout ?? 60000)
           return
         }

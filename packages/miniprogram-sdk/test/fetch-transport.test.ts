@@ -8,6 +8,7 @@ import {
   ApiError,
   BenefitKitError,
   createRedemptionClient,
+  isTransportError,
   TimeoutError,
   type RedemptionClientOptions,
 } from '../src/index.js'
@@ -180,6 +181,18 @@ test('no answer within timeoutMs rejects with TimeoutError', async () => {
   assert.ok(elapsed >= 140 && elapsed < 1000, `took ${elapsed} ms`)
 })
 
+test('a body that stalls after the headers is a timeout too', async () => {
+  const api = fresh()
+  api.enqueue('stall-body')
+  const started = Date.now()
+  // Raced against a watchdog so that a transport which stops timing after the headers fails here instead of hanging.
+  const watchdog = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('still waiting for the body after 2 s')), 2000).unref())
+  const call = client({ timeoutMs: 150, retry: { maxAttempts: 1 } }).redeem({ benefitCode: 'CODE-1' })
+  const error = await rejection(Promise.race([call, watchdog]))
+  assert.is(error.code, 'TIMEOUT')
+  assert.ok(Date.now() - started < 1000)
+})
+
 test('a timed-out attempt is retried with the same key', async () => {
   const api = fresh()
   api.enqueue('hang')
@@ -248,6 +261,26 @@ test('server side mints a user token; the mini program then redeems with Bearer'
 
   const other = await rejection(front.redeem({ benefitCode: 'CODE-OTHER-USER' }))
   assert.is(other.code, 'FORBIDDEN')
+})
+
+test('fetchTransport on its own: lower-case headers, raw body, GET without a body, network failures typed', async () => {
+  fresh()
+  const transport = fetchTransport(fetch)
+  const res = await transport({ method: 'GET', url: `${server.url}/v1/benefits/lookup`, headers: {}, body: 'ignored', timeoutMs: 1000 })
+  assert.is(res.status, 401)
+  assert.is(res.headers['x-request-id'], 'req_1')
+  assert.ok(Object.keys(res.headers).every((k) => k === k.toLowerCase()))
+  assert.is(JSON.parse(res.body).error.code, 'UNAUTHENTICATED')
+  assert.is(api.seen[0]!.body, '')
+
+  try {
+    await transport({ method: 'POST', url: 'http://127.0.0.1:1/v1/redemptions', headers: {}, body: '{}', timeoutMs: 1000 })
+    assert.unreachable('should reject')
+  } catch (error) {
+    assert.ok(isTransportError(error))
+    assert.is(error.kind, 'network')
+    assert.is(error.retryable, true)
+  }
 })
 
 test.after(() => server.close())
