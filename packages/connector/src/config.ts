@@ -53,6 +53,10 @@ const ConfigSchema = z.object({
   rateLimitPerSecond: z.coerce.number().int().min(1).default(200),
   /** Dev mode relaxes nothing about signatures; it only allows generated dev keys. */
   dev: z.boolean().default(false),
+  /** How long a graceful stop may take (in-flight requests and deliveries) before connections are cut. */
+  shutdownTimeoutMs: positiveMs.default(10_000),
+  /** Serve /metrics without the admin token (for a scraper on a private network). */
+  metricsPublic: z.boolean().default(false),
 })
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>
@@ -111,6 +115,8 @@ function fromEnv(env: Env, problems: string[]): Record<string, unknown> {
   }
   if (Object.keys(keys).length) out.platformPublicKeys = keys
   if (get('DEV') !== undefined) out.dev = get('DEV') === '1' || get('DEV') === 'true'
+  out.shutdownTimeoutMs = get('SHUTDOWN_TIMEOUT_MS')
+  if (get('METRICS') !== undefined) out.metricsPublic = get('METRICS') === '1' || get('METRICS') === 'true'
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined))
 }
 
