@@ -5,4 +5,6 @@ export { openDatabase, migrateToLatest, type Db, type OpenedDatabase } from './d
 export type { Database, TemplateRow, IssuingRow, InstanceRow, RedemptionRow, ApiKeyRow, OutboxRow, TemplateState, IssuingState, InstanceState, OutboxState } from './db/schema.js'
 export { enqueueOutbox, type OutboxEntry } from './outbox/enqueue.js'
 export { createLogger, REDACT_PATHS, type Logger } from './logger.js'
+export * from './apikeys/index.js'
+export { REDEMPTION_PATHS } from './redemption/router.js'
 export { runCli } from './cli/main.js'

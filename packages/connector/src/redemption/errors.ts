@@ -1,0 +1,33 @@
+import { REDEMPTION_ERROR_STATUS, type RedemptionErrorCode } from '@benefitkit/shared'
+
+/**
+ * A refusal with one of the contract's codes (docs/redemption-api.md, "Errors").
+ * Thrown where unwinding is simplest (auth, parsing); business outcomes of a
+ * redeem are returned instead, because they are stored and committed.
+ */
+export class RedemptionError extends Error {
+  override readonly name = 'RedemptionError'
+  readonly status: number
+  constructor(
+    readonly code: RedemptionErrorCode,
+    message: string,
+    /** Extra answer headers, e.g. Retry-After. */
+    readonly headers?: Readonly<Record<string, string>>,
+  ) {
+    super(message)
+    this.status = REDEMPTION_ERROR_STATUS[code]
+  }
+}
+
+export function invalidRequest(message: string): RedemptionError {
+  return new RedemptionError('INVALID_REQUEST', message)
+}
+
+export function unauthenticated(message: string): RedemptionError {
+  return new RedemptionError('UNAUTHENTICATED', message)
+}
+
+/** `{"error":{"code","message","requestId"}}`, serialised once. */
+export function errorBody(code: RedemptionErrorCode, message: string, requestId: string): string {
+  return JSON.stringify({ error: { code, message, requestId } })
+}
