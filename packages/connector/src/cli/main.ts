@@ -13,6 +13,7 @@ export const main = defineCommand({
     serve: load(() => import('./serve.js')),
     keygen: load(() => import('./keygen.js')),
     migrate: load(() => import('./migrate.js')),
+    templates: load(() => import('./templates.js')),
   },
 })
 

@@ -1,0 +1,53 @@
+import { randomBytes, randomInt } from 'node:crypto'
+
+/**
+ * Identifiers and redeemable secrets of issued instances. Everything a user or
+ * a mini program could present (instance id, code, URL token) carries at least
+ * 100 bits from the OS CSPRNG, so guessing a live one is hopeless; the UNIQUE
+ * constraints on `instances` catch the astronomically rare collision.
+ */
+
+/**
+ * Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand
+ * is not mistyped (0/O, 1/I/L). 32 symbols = 5 bits each, so mapping random
+ * bits onto it has no modulo bias.
+ */
+export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+
+/** `chars` symbols of base32 taken from fresh random bytes (5 bits each). */
+export function randomBase32(chars: number): string {
+  const bytes = randomBytes(Math.ceil((chars * 5) / 8))
+  let out = ''
+  let buffer = 0
+  let bits = 0
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte
+    bits += 8
+    while (bits >= 5 && out.length < chars) {
+      bits -= 5
+      out += CODE_ALPHABET[(buffer >>> bits) & 31]
+    }
+    buffer &= (1 << bits) - 1
+  }
+  return out
+}
+
+/** `bi` + 26 symbols (130 bits): the benefitInstanceId the platform stores. */
+export function generateInstanceId(): string {
+  return `bi${randomBase32(26)}`
+}
+
+/** 20 symbols (100 bits) in groups of four for people: `7K3Q-M9XD-2VHP-RT4B-WN8C`. */
+export function generateBenefitCode(): string {
+  return randomBase32(20).replace(/(.{4})(?!$)/g, '$1-')
+}
+
+/** Six digits, uniform. Only a second factor: the code itself already carries 100 bits. */
+export function generatePin(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0')
+}
+
+/** 26 lower-case symbols (130 bits) for `/r/<token>` links of URL benefits. */
+export function generateUrlToken(): string {
+  return randomBase32(26).toLowerCase()
+}
