@@ -1,4 +1,4 @@
-import type { SyncFailCode, SyncStatus } from '@benefitkit/shared'
+import { SYNC_FAIL_CODES, type SyncFailCode, type SyncStatus } from '@benefitkit/shared'
 import type { Db } from '../db/open.js'
 import type { TemplateState } from '../db/schema.js'
 
@@ -88,4 +88,23 @@ export async function templatesAwaitingReview(db: Db, limit = 100) {
     .orderBy('updated_at')
     .limit(limit)
     .execute()
+}
+
+/**
+ * An operator replays a syncBenefit the platform had refused outright (an F
+ * answer such as ACCESS_FORBIDDEN or INVALID_SIGNATURE, recorded by
+ * markSyncRejected): FAILED → DRAFT, so the replay's answer decides again
+ * (S → SYNCING, F → FAILED). A review verdict (AUDIT_FAIL, INNER_PROCESS_FAIL,
+ * SYNC_CLIENT_FAIL from notify or inquiry) is final and is never reopened.
+ * Returns whether the template was reopened.
+ */
+export async function reopenRejectedSync(db: Db, syncRequestId: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('templates')
+    .set({ state: 'DRAFT', sync_fail_code: null, sync_fail_reason: null, updated_at: now })
+    .where('sync_request_id', '=', syncRequestId)
+    .where('state', '=', 'FAILED')
+    .where('sync_fail_code', 'not in', [...SYNC_FAIL_CODES, 'UNKNOWN'])
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
 }
