@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Connector, createLogger, loadConfig, type Config, type ConfigInput } from '@benefitkit/connector'
+import { Connector, createLogger, loadConfig, type Config, type ConfigInput, type ConnectorOptions } from '@benefitkit/connector'
 import { testKeys } from './keys.js'
 
 export const TEST_CLIENT_ID = 'TEST_CLIENT_0001'
@@ -38,7 +38,7 @@ export function testConfig(overrides: Partial<ConfigInput> = {}): Config {
 /** Starts a real connector on a free loopback port with a real SQLite file. */
 export async function startTestConnector(
   overrides: Partial<ConfigInput> = {},
-  options: { now?: () => number } = {},
+  options: Omit<ConnectorOptions, 'logger'> = {},
 ): Promise<TestConnector> {
   const config = testConfig(overrides)
   const connector = await Connector.create(config, { logger: createLogger('silent'), ...options })
