@@ -1,0 +1,260 @@
+import { sql, type Transaction } from 'kysely'
+import { keyParameterFingerprint, type IssueBenefitRequest } from '@benefitkit/shared'
+import type { Db } from '../db/open.js'
+import type { Database, InstanceRow } from '../db/schema.js'
+import { flatAnswer, type Answer } from '../platform-api/answer.js'
+import { generateBenefitCode, generateInstanceId, generatePin, generateUrlToken } from './codes.js'
+import { detailOf } from './details.js'
+import { refusalOf } from './refusal.js'
+import type { IssuableTemplate, TemplateCatalog } from './template-catalog.js'
+import { validityOf } from './validity.js'
+
+/**
+ * issueBenefit (protocol.md §6.5): one transaction that claims the idempotency
+ * id, checks the template, takes stock and the user's allowance, creates
+ * exactly `quantity` instances and stores the answer — all of it or none.
+ *
+ * The guard against issuing twice is the first statement: inserting the
+ * `issuings` row (ON CONFLICT DO NOTHING). A repeat — concurrent or later —
+ * finds the row and replays what it holds. On SQLite the transactions are
+ * serialised anyway; on PostgreSQL the second INSERT waits on the unique index
+ * until the first commits, then sees its row. Beginning with a write also keeps
+ * SQLite from failing a read-then-write upgrade when another process (the CLI)
+ * wrote in between.
+ *
+ * Decisions where the protocol is silent:
+ * - The fingerprint uses clientCode defaulted to the template's, so a retry that
+ *   spells out the default matches the first attempt that left it out.
+ * - F answers (no template, not synced, window, out of stock, per-user limit)
+ *   are stored as REJECTED and replayed, as §4 asks for a final first attempt.
+ *   U answers (SYSTEM_ERROR) roll back and store nothing.
+ * - A repeat after a reversal answers BIZ_ERROR_NO_RETRY ("reversed"), never the
+ *   old success: the instances it named are gone.
+ */
+
+export interface IssueDeps {
+  db: Db
+  templates: TemplateCatalog
+  now: () => number
+  /** Base of benefitUrl for URL benefits (`https://host`); called only for them. */
+  urlBase: () => string
+}
+
+/** A generated code or id collided with an existing one (or a pool code was taken meanwhile): run again. */
+class RetryIssue extends Error {
+  override readonly name = 'RetryIssue'
+}
+
+const MAX_ATTEMPTS = 3
+
+export async function issueBenefit(deps: IssueDeps, request: IssueBenefitRequest): Promise<Answer> {
+  const now = deps.now()
+  const template = await deps.templates.get(request.benefitTemplateId)
+  const clientCode = request.clientCode ?? template?.clientCode ?? null
+  const fingerprint = keyParameterFingerprint('issueBenefit', { ...request, clientCode })
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.db.transaction().execute((trx) => issueIn(trx, deps, request, template, clientCode, fingerprint, now))
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !(error instanceof RetryIssue || isInstanceCollision(error))) throw error
+    }
+  }
+}
+
+async function issueIn(
+  trx: Transaction<Database>,
+  deps: IssueDeps,
+  request: IssueBenefitRequest,
+  template: IssuableTemplate | undefined,
+  clientCode: string | null,
+  fingerprint: string,
+  now: number,
+): Promise<Answer> {
+  const requestId = request.benefitIssueRequestId
+  const claimed = await trx
+    .insertInto('issuings')
+    .values({
+      request_id: requestId,
+      state: 'ISSUED',
+      user_id: request.userId,
+      template_id: request.benefitTemplateId,
+      quantity: request.quantity,
+      client_code: clientCode,
+      fingerprint,
+      answer_json: null,
+      created_at: now,
+      reversed_at: null,
+    })
+    .onConflict((oc) => oc.column('request_id').doNothing())
+    .executeTakeFirst()
+  if (claimed.numInsertedOrUpdatedRows === 0n) return replay(trx, request, fingerprint)
+
+  const refusal = refusalOf(template, request, now)
+  if (refusal) return reject(trx, requestId, refusal)
+  const issuable = template!
+  const quantity = request.quantity
+
+  const stock = await trx
+    .updateTable('templates')
+    .set({ issued_quantity: sql`issued_quantity + ${quantity}` })
+    .where('id', '=', issuable.id)
+    .where('state', '=', 'SYNCED')
+    .where(sql<boolean>`issued_quantity + ${quantity} <= total_quantity`)
+    .executeTakeFirst()
+  if (stock.numUpdatedRows === 0n) return reject(trx, requestId, await outOfStock(trx, issuable.id, quantity))
+
+  if (!(await takeUserAllowance(trx, issuable, request.userId, quantity))) {
+    // Give the stock back: the transaction continues, to store the rejection.
+    await trx
+      .updateTable('templates')
+      .set({ issued_quantity: sql`issued_quantity - ${quantity}` })
+      .where('id', '=', issuable.id)
+      .execute()
+    return reject(trx, requestId, `per-user limit reached: user ${request.userId} may collect at most ${issuable.perUserLimit} of template ${issuable.id}`)
+  }
+
+  const instances = await newInstances(trx, deps, issuable, request, now)
+  await trx.insertInto('instances').values(instances).execute()
+  const answer = flatAnswer('SUCCESS', 'success', { benefitDetails: instances.map((i) => detailOf(i, now)) })
+  await trx.updateTable('issuings').set({ answer_json: answer.body }).where('request_id', '=', requestId).execute()
+  return answer
+}
+
+/**
+ * The user's live count for this template goes up by `quantity`, unless that
+ * passes the per-user limit. One upsert whose update is conditional, so two
+ * concurrent issues for one user cannot both pass.
+ */
+async function takeUserAllowance(trx: Transaction<Database>, template: IssuableTemplate, userId: string, quantity: number): Promise<boolean> {
+  const limit = template.perUserLimit
+  if (limit !== null && quantity > limit) return false
+  const result = await trx
+    .insertInto('user_template_counts')
+    .values({ template_id: template.id, user_id: userId, issued: quantity })
+    .onConflict((oc) => {
+      const update = oc.columns(['template_id', 'user_id']).doUpdateSet({ issued: sql`user_template_counts.issued + excluded.issued` })
+      return limit === null ? update : update.where(sql<boolean>`user_template_counts.issued + excluded.issued <= ${limit}`)
+    })
+    .executeTakeFirst()
+  return result.numInsertedOrUpdatedRows !== 0n
+}
+
+/** `quantity` new instances: pool codes first (in import order), then generated ones. */
+async function newInstances(
+  trx: Transaction<Database>,
+  deps: IssueDeps,
+  template: IssuableTemplate,
+  request: IssueBenefitRequest,
+  now: number,
+): Promise<InstanceRow[]> {
+  const validity = validityOf(template, now)
+  const pool =
+    template.codeType === 'URL'
+      ? []
+      : await trx
+          .selectFrom('template_codes')
+          .select(['code', 'pin'])
+          .where('template_id', '=', template.id)
+          .where('instance_id', 'is', null)
+          .orderBy('seq')
+          .limit(request.quantity)
+          .execute()
+  const urlBase = template.codeType === 'URL' ? deps.urlBase() : ''
+  const instances: InstanceRow[] = []
+  for (let i = 0; i < request.quantity; i++) {
+    const id = generateInstanceId()
+    const pooled = pool[i]
+    let code: string
+    let pin: string | null = null
+    let url: string | null = null
+    if (pooled) {
+      code = pooled.code
+      pin = pooled.pin
+      // Conditional, so a code another transaction took meanwhile (PostgreSQL) is noticed and the issue retried.
+      const claim = await trx
+        .updateTable('template_codes')
+        .set({ instance_id: id })
+        .where('template_id', '=', template.id)
+        .where('code', '=', pooled.code)
+        .where('instance_id', 'is', null)
+        .executeTakeFirst()
+      if (claim.numUpdatedRows === 0n) throw new RetryIssue(`pool code of ${template.id} taken concurrently`)
+    } else if (template.codeType === 'URL') {
+      code = generateUrlToken()
+      url = `${urlBase}/r/${code}`
+    } else {
+      code = generateBenefitCode()
+      if (template.codeType === 'CODE_AND_PIN') pin = generatePin()
+    }
+    instances.push({
+      id,
+      issuing_id: request.benefitIssueRequestId,
+      template_id: template.id,
+      user_id: request.userId,
+      client_code: template.clientCode,
+      state: 'ACTIVATED',
+      code,
+      pin,
+      url,
+      activate_time: validity.activateTime,
+      expire_time: validity.expireTime,
+      activate_at: validity.activateAt,
+      expire_at: validity.expireAt,
+      amount_currency: template.amount?.currency ?? null,
+      amount_value: template.amount?.value ?? null,
+      created_at: now,
+      used_at: null,
+      reversed_at: null,
+    })
+  }
+  return instances
+}
+
+/** Stores an F answer on the claimed row so every repeat gets the same one. */
+async function reject(trx: Transaction<Database>, requestId: string, message: string): Promise<Answer> {
+  const answer = flatAnswer('BIZ_ERROR_NO_RETRY', message)
+  await trx.updateTable('issuings').set({ state: 'REJECTED', answer_json: answer.body }).where('request_id', '=', requestId).execute()
+  return answer
+}
+
+async function outOfStock(trx: Transaction<Database>, templateId: string, quantity: number): Promise<string> {
+  const row = await trx.selectFrom('templates').select(['total_quantity', 'issued_quantity']).where('id', '=', templateId).executeTakeFirst()
+  const left = row ? row.total_quantity - row.issued_quantity : 0
+  return `out of stock: template ${templateId} has ${left} left, ${quantity} asked`
+}
+
+/** A repeat of an id already seen: the stored answer, or why there is none. */
+async function replay(trx: Transaction<Database>, request: IssueBenefitRequest, fingerprint: string): Promise<Answer> {
+  const id = request.benefitIssueRequestId
+  const row = await trx
+    .selectFrom('issuings')
+    .select(['state', 'fingerprint', 'answer_json', 'user_id', 'template_id', 'quantity', 'client_code'])
+    .where('request_id', '=', id)
+    .executeTakeFirstOrThrow()
+  if (row.state === 'TOMBSTONE') {
+    return flatAnswer('BIZ_ERROR_NO_RETRY', `benefitIssueRequestId ${id} was reversed before it was issued; nothing is issued under it`)
+  }
+  if (row.fingerprint !== fingerprint) {
+    const differing = [
+      row.user_id !== request.userId && 'userId',
+      row.template_id !== request.benefitTemplateId && 'benefitTemplateId',
+      row.quantity !== request.quantity && 'quantity',
+      (request.clientCode ?? row.client_code) !== row.client_code && 'clientCode',
+    ].filter(Boolean)
+    return flatAnswer(
+      'REPEAT_REQ_INCONSISTENT',
+      `benefitIssueRequestId ${id} was first used with a different ${differing.length ? differing.join(', ') : 'request'}`,
+    )
+  }
+  if (row.state === 'REVERSED') return flatAnswer('BIZ_ERROR_NO_RETRY', `issuing ${id} was reversed; its benefits are no longer valid`)
+  if (row.answer_json === null) throw new Error(`issuing ${id} is ${row.state} without a stored answer`)
+  return { code: row.state === 'ISSUED' ? 'SUCCESS' : 'BIZ_ERROR_NO_RETRY', body: row.answer_json }
+}
+
+/** UNIQUE violation on instances (id or code): a fresh draw of random values will do. */
+function isInstanceCollision(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; constraint?: unknown }
+  if (typeof e?.message !== 'string') return false
+  if (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT')) return /instances\.(id|code)\b/.test(e.message)
+  return e.code === '23505' && typeof e.constraint === 'string' && e.constraint.startsWith('instances')
+}
