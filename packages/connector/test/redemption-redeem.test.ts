@@ -1,5 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import SQLite from 'better-sqlite3'
 import { SyncUsedBenefitRequest } from '@benefitkit/shared'
 import { seedInstance, seedInstances } from './support/seed-instances.js'
 import { sharedRedemptionEnv, type RedemptionEnv } from './support/redemption-env.js'
@@ -229,6 +230,32 @@ test('a stored syncUsedBenefit body the protocol refuses fails the redeem with 5
   const logged = env.logs.find((l) => l.requestId === res.json.error.requestId && l.level === 50)
   assert.ok(logged, 'the cause is logged with the request id')
   assert.match(JSON.stringify(logged), /userId: at most 32 characters/)
+})
+
+test('a database locked by another process → 503 UNAVAILABLE with Retry-After; the retry with the same key succeeds', async () => {
+  const env = await shared.get()
+  const inst = await seedInstance(env.db)
+  const sqlite = env.connector.context.sqlite
+  const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number
+  // Another process (say a CLI command) holds the write lock; wait 50 ms for it, not 5 s.
+  sqlite.pragma('busy_timeout = 50')
+  const other = new SQLite(env.connector.context.config.db)
+  const key = newKey()
+  try {
+    other.exec('BEGIN IMMEDIATE')
+    const res = await env.post(REDEEM, { idempotencyKey: key, body: { benefitCode: inst.code } })
+    assert.is(res.status, 503, res.text)
+    assert.is(res.json.error.code, 'UNAVAILABLE')
+    assert.is(res.headers.get('retry-after'), '1')
+    other.exec('ROLLBACK')
+    await assertUnchanged(env, inst.id)
+    const retry = await env.post(REDEEM, { idempotencyKey: key, body: { benefitCode: inst.code } })
+    assert.is(retry.status, 200, retry.text)
+  } finally {
+    if (other.inTransaction) other.exec('ROLLBACK')
+    other.close()
+    sqlite.pragma(`busy_timeout = ${busyTimeout}`)
+  }
 })
 
 test('an unknown path under /v1 is not answered by the redemption API', async () => {

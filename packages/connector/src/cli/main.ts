@@ -14,6 +14,7 @@ export const main = defineCommand({
     keygen: load(() => import('./keygen.js')),
     migrate: load(() => import('./migrate.js')),
     templates: load(() => import('./templates.js')),
+    apikeys: load(() => import('./apikeys.js')),
   },
 })
 

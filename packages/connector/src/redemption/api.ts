@@ -10,7 +10,7 @@ import { throttledKeyUsage } from './auth/key-usage.js'
 import { recordNonce, type PendingNonce } from './auth/nonces.js'
 import { RateLimiter } from './auth/rate-limiter.js'
 import { loadUserTokenSecret, UserTokens } from './auth/user-tokens.js'
-import { errorBody, RedemptionError, unauthenticated } from './errors.js'
+import { errorBody, isTemporarilyUnavailable, RedemptionError, unauthenticated } from './errors.js'
 import { idempotencyKeyOf, InFlightKeys, requestFingerprint } from './idempotency.js'
 import { lookup } from './lookup.js'
 import { createMaintenance } from './maintenance.js'
@@ -77,9 +77,9 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
   })
 
   /**
-   * A signed request answered without reaching its own nonce write (400, 409,
-   * 429, 500) still has its nonce recorded, in the background: the answer did
-   * not depend on it, but a replay of the request must be refused later.
+   * A signed request answered without reaching its nonce write (409 in use,
+   * 429, 500) still has its nonce recorded, in the background: its answer
+   * changed nothing and did not depend on it, but a replay must be refused.
    */
   function recordNonceLater(nonce: PendingNonce): void {
     recordNonce(db, queries, nonce).catch((error: unknown) => logger.warn({ err: error }, 'recording a nonce failed'))
@@ -90,6 +90,13 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
       if (error.headers) for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value)
       setResultCode(ctx, error.code)
       sendJson(ctx, error.status, errorBody(error.code, error.message, requestId))
+      return
+    }
+    if (isTemporarilyUnavailable(error)) {
+      logger.warn({ err: error, requestId }, 'redemption API request found the database unavailable')
+      ctx.set('Retry-After', '1')
+      setResultCode(ctx, 'UNAVAILABLE')
+      sendJson(ctx, 503, errorBody('UNAVAILABLE', 'the connector is busy or shutting down: retry shortly with the same Idempotency-Key', requestId))
       return
     }
     setResultCode(ctx, 'INTERNAL')
@@ -151,8 +158,16 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
 
     redeem: endpoint('redeem', async (ctx, exchange) => {
       const { principal } = exchange
-      const idempotencyKey = idempotencyKeyOf(ctx.get('Idempotency-Key'))
-      const request = parseBody(RedeemRequest, exchange.rawBody)
+      let idempotencyKey: string
+      let request: RedeemRequest
+      try {
+        idempotencyKey = idempotencyKeyOf(ctx.get('Idempotency-Key'))
+        request = parseBody(RedeemRequest, exchange.rawBody)
+      } catch (error) {
+        // A valid redeem records its nonce in its own transaction; a refused one does it here, so its replay is a 401 too.
+        await guardReplay(exchange)
+        throw error
+      }
       if (principal.userId !== undefined && request.userId !== undefined && request.userId !== principal.userId) {
         throw new RedemptionError('FORBIDDEN', "userId is not the user token's user: a token redeems only its own user's benefits")
       }
@@ -177,16 +192,16 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
     }),
 
     lookup: endpoint('lookup', async (ctx, exchange) => {
-      const request = parseBody(LookupRequest, exchange.rawBody)
       await guardReplay(exchange)
+      const request = parseBody(LookupRequest, exchange.rawBody)
       sendJson(ctx, 200, await lookup(db, queries, exchange.principal, request, context.now()))
       setResultCode(ctx, 'SUCCESS')
     }),
 
     userTokens: endpoint('userTokens', async (ctx, exchange) => {
       requireApiKey(exchange.principal)
-      const request = parseBody(UserTokenRequest, exchange.rawBody)
       await guardReplay(exchange)
+      const request = parseBody(UserTokenRequest, exchange.rawBody)
       const signer = await userTokens()
       const expiresAt = context.now() + request.ttlSeconds * 1000
       const token = signer.issue({ keyId: exchange.principal.keyId, userId: request.userId, expiresAt })

@@ -31,3 +31,16 @@ export function unauthenticated(message: string): RedemptionError {
 export function errorBody(code: RedemptionErrorCode, message: string, requestId: string): string {
   return JSON.stringify({ error: { code, message, requestId } })
 }
+
+/**
+ * Failures that say "not now" rather than "broken": the database is locked by
+ * another process past the busy timeout (SQLITE_BUSY), or is closing because
+ * the connector is shutting down. They answer 503 UNAVAILABLE, which clients
+ * retry with the same Idempotency-Key.
+ */
+export function isTemporarilyUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return true
+  const message = (error as { message?: unknown } | null)?.message
+  return typeof message === 'string' && /driver has already been destroyed|database connection is not open/.test(message)
+}

@@ -14,7 +14,8 @@ export interface RedemptionEnv {
   connector: Connector
   url: string
   db: Db
-  clock: { offset: number }
+  /** `offset` shifts the clock; `frozen` (epoch ms) stops it. */
+  clock: { offset: number; frozen?: number | undefined }
   now(): number
   keyId: string
   secret: string
@@ -26,8 +27,8 @@ export interface RedemptionEnv {
 
 export async function startRedemptionEnv(overrides: Partial<ConfigInput> = {}): Promise<RedemptionEnv> {
   const config = testConfig({ rateLimitPerSecond: 100_000, logLevel: 'debug', ...overrides })
-  const clock = { offset: 0 }
-  const now = () => Date.now() + clock.offset
+  const clock: RedemptionEnv['clock'] = { offset: 0 }
+  const now = () => clock.frozen ?? Date.now() + clock.offset
   const logs: Array<Record<string, unknown>> = []
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
