@@ -3,6 +3,7 @@ import { formatIssues, formatProtocolTime } from '@benefitkit/shared'
 import { headerValue, signResponse, verifyRequest } from '@benefitkit/shared/signing'
 import type { ConnectorContext } from '../context.js'
 import { BodyTooLargeError, readRawBody } from '../http/raw-body.js'
+import { setRequestLabels } from '../observability/request-labels.js'
 import { flatAnswer, type Answer } from './answer.js'
 import type { InboundCall, InboundRoute } from './inbound-route.js'
 
@@ -19,8 +20,8 @@ import type { InboundCall, InboundRoute } from './inbound-route.js'
  * error answers SYSTEM_ERROR (U) without details; the cause goes to the log and
  * the handler's transaction has rolled back.
  *
- * For logs and metrics the middleware leaves `ctx.state.platformApi` and
- * `ctx.state.resultCode`.
+ * For the request log and metrics it names the API and the resultCode with
+ * setRequestLabels.
  */
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true })
@@ -76,8 +77,8 @@ export function signedProtocol(context: ConnectorContext, routes: ReadonlyMap<st
       logger.error({ err: error, api: route?.api, path: ctx.path }, 'platform call failed; answered SYSTEM_ERROR')
       answer = flatAnswer('SYSTEM_ERROR', 'internal error; repeat the same request later')
     }
-    ctx.state.platformApi = route?.api
-    ctx.state.resultCode = answer.code
+    // Unknown paths share one label: Prometheus labels must stay a closed set.
+    setRequestLabels(ctx, route?.api ?? 'platform.unknown', answer.code)
 
     const bytes = Buffer.from(answer.body, 'utf8')
     const headers = signResponse({
