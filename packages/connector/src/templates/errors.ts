@@ -10,9 +10,15 @@ export class TemplateError extends Error {
   constructor(
     readonly kind: TemplateErrorKind,
     readonly problems: readonly string[],
-    summary = kind === 'invalid' ? 'the template is not valid' : problems[0] ?? kind,
+    /** A headline above the list; without one, a single problem is the whole message. */
+    summary?: string,
   ) {
-    super(problems.length > 1 || kind === 'invalid' ? `${summary}:\n${problems.map((p) => `  - ${p}`).join('\n')}` : summary)
+    const head = summary ?? (kind === 'invalid' ? 'the template is not valid' : undefined)
+    super(
+      head === undefined && problems.length === 1
+        ? problems[0]!
+        : `${head ?? `template ${kind}`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    )
   }
 }
 
