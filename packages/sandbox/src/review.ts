@@ -3,7 +3,7 @@
  * the review delay the sync is approved or fails with the outcome set on the
  * fault board, and notifyBenefitSync is delivered.
  */
-import type { EventHub } from './events.js'
+import type { EventHub, SandboxEventBody } from './events.js'
 import type { FaultBoard } from './faults.js'
 import type { Notifier } from './notify.js'
 import type { ResolvedOptions } from './options.js'
@@ -21,13 +21,14 @@ export interface ReviewDeps {
   onError(error: unknown): void
 }
 
-export function scheduleReview(deps: ReviewDeps, benefitSyncRequestId: string): void {
-  const { options, state, events, scheduler } = deps
+/** Schedules the review; returns the `sync-accepted` event for the caller to emit after its answer. */
+export function scheduleReview(deps: ReviewDeps, benefitSyncRequestId: string): SandboxEventBody | undefined {
+  const { options, state, scheduler } = deps
   const sync = state.syncs.get(benefitSyncRequestId)
-  if (!sync) return
+  if (!sync) return undefined
   const reviewAt = new Date(Date.now() + options.reviewDelayMs).toISOString()
-  events.emit({ type: 'sync-accepted', benefitSyncRequestId, benefitTemplateId: sync.benefitTemplateId, reviewAt })
   scheduler.after(options.reviewDelayMs, () => review(deps, benefitSyncRequestId), deps.onError)
+  return { type: 'sync-accepted', benefitSyncRequestId, benefitTemplateId: sync.benefitTemplateId, reviewAt }
 }
 
 export function review(deps: ReviewDeps, benefitSyncRequestId: string): void {

@@ -1,4 +1,4 @@
-import type { EventHub } from '../events.js'
+import type { EventHub, SandboxEventBody } from '../events.js'
 import type { FaultBoard } from '../faults.js'
 import type { ResolvedOptions } from '../options.js'
 import type { SandboxState } from '../state.js'
@@ -9,8 +9,8 @@ export interface PlatformContext {
   readonly state: SandboxState
   readonly faults: FaultBoard
   readonly events: EventHub
-  /** Starts the review of an accepted sync (after the configured delay). */
-  scheduleReview(benefitSyncRequestId: string): void
+  /** Starts the review of an accepted sync (after the configured delay); returns the event announcing it. */
+  scheduleReview(benefitSyncRequestId: string): SandboxEventBody | undefined
 }
 
 /** A handler's answer, before it is signed and sent. */
@@ -25,4 +25,6 @@ export interface HandlerResult {
   attempt: number
   /** Answered from the stored answer of an earlier request. */
   replayed: boolean
+  /** Emitted after the call's own event, so a timeline shows the call before what it caused. */
+  events?: SandboxEventBody[]
 }

@@ -143,12 +143,26 @@ export function platformApi(deps: PipelineDeps) {
     const result = HANDLERS[api](platform, parsed.data as never, text)
     const extra: Partial<Draft> = { ...faultExtra, id: result.id, attempt: result.attempt, ...(result.replayed ? { replayed: true } : {}) }
 
+    const announce = (): void => {
+      for (const event of result.events ?? []) events.emit(event)
+    }
     if (fault && (fault.afterProcessing || fault.kind === 'badSignature')) {
-      if (fault.kind === 'delay') await scheduler.sleep(fault.delayMs ?? 1000)
-      else if (fault.kind !== 'badSignature') return breakAnswer(ctx, fault, finish, extra, refuse)
+      if (fault.kind === 'delay') {
+        try {
+          await scheduler.sleep(fault.delayMs ?? 1000)
+        } catch (error) {
+          // Processed but never answered (stopped): what it caused still happened.
+          announce()
+          throw error
+        }
+      } else if (fault.kind !== 'badSignature') {
+        breakAnswer(ctx, fault, finish, extra, refuse)
+        return announce()
+      }
     }
     sendSigned(ctx, result.body, { key, clientId, badSignature: fault?.kind === 'badSignature' })
     finish({ code: result.code, message: result.message, httpStatus: 200 }, extra)
+    announce()
   }
 }
 

@@ -61,8 +61,8 @@ export function syncBenefit(ctx: PlatformContext, request: SyncBenefitRequest): 
   const message = 'accepted for review'
   const body = resultBody('SUCCESS', message)
   state.answers.set(storeKey, { fingerprint, body })
-  ctx.scheduleReview(id)
-  return { body, code: 'SUCCESS', message, id, attempt: 1, replayed: false }
+  const accepted = ctx.scheduleReview(id)
+  return { body, code: 'SUCCESS', message, id, attempt: 1, replayed: false, ...(accepted ? { events: [accepted] } : {}) }
 }
 
 function codeOf(body: string): string {

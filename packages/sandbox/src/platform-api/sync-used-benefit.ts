@@ -9,7 +9,7 @@ import { resultBody } from './answer.js'
 import type { HandlerResult, PlatformContext } from './context.js'
 
 export function syncUsedBenefit(ctx: PlatformContext, request: SyncUsedBenefitRequest, rawBody: string): HandlerResult {
-  const { state, events } = ctx
+  const { state } = ctx
   const id = request.benefitUseRequestId
   const storeKey = `syncUsedBenefit:${id}`
   const fingerprint = keyParameterFingerprint('syncUsedBenefit', request)
@@ -37,10 +37,8 @@ export function syncUsedBenefit(ctx: PlatformContext, request: SyncUsedBenefitRe
     receivedAt: new Date().toISOString(),
   })
   state.answers.set(storeKey, { fingerprint, body })
-  if (code === 'SUCCESS') {
-    events.emit({ type: 'benefit-used', benefitUseRequestId: id, benefitInstanceId: request.benefitInstanceId, knownInstance })
-  }
-  return { body, code, message, id, attempt: 1, replayed: false }
+  const used = { type: 'benefit-used' as const, benefitUseRequestId: id, benefitInstanceId: request.benefitInstanceId, knownInstance }
+  return { body, code, message, id, attempt: 1, replayed: false, ...(code === 'SUCCESS' ? { events: [used] } : {}) }
 }
 
 function deactivate(

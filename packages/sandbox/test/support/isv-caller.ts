@@ -42,7 +42,7 @@ export async function callPlatform(baseUrl: string, apiOrPath: PlatformApiName |
   else if (options.signature !== undefined) headers.Signature = options.signature
   if (options.contentType === null) delete headers['Content-Type']
   else if (options.contentType !== undefined) headers['Content-Type'] = options.contentType
-  const response = await fetch(baseUrl + path, { method, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { body: text }) })
+  const response = await fetch(baseUrl + path, { method, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { body: Buffer.from(text) }) })
   const raw = Buffer.from(await response.arrayBuffer())
   const answerText = raw.toString('utf8')
   let json: unknown
