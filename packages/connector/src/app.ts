@@ -5,8 +5,14 @@ import { loadPrivateKey, loadPublicKey, PublicKeyring } from '@benefitkit/shared
 import type { Config } from './config.js'
 import type { ConnectorContext } from './context.js'
 import { migrateToLatest, openDatabase, type OpenedDatabase } from './db/open.js'
+import { createAdminApi } from './admin/router.js'
+import { GracefulClose } from './http/graceful-close.js'
 import { createHealthRouter } from './http/health.js'
 import { createLogger, type Logger } from './logger.js'
+import { ConnectorMetrics } from './observability/metrics.js'
+import { createMetricsRoute } from './observability/metrics-route.js'
+import { recordDeliveryEvent } from './observability/outbox-events.js'
+import { requestLog, wasLogged } from './observability/request-log.js'
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js'
 import { createPlatformRouter } from './platform-api/router.js'
 import { createRedemptionRouter } from './redemption/router.js'
@@ -30,13 +36,23 @@ export class Connector {
   readonly app: Koa
   readonly #database: OpenedDatabase
   readonly #worker: OutboxWorker
+  /** Prometheus series on a private registry (served at /metrics). */
+  readonly metrics: ConnectorMetrics
   #server: Server | undefined
+  #http: GracefulClose | undefined
+  #draining = false
 
-  private constructor(context: ConnectorContext, database: OpenedDatabase, worker: OutboxWorker, app: Koa) {
+  private constructor(context: ConnectorContext, database: OpenedDatabase, worker: OutboxWorker, app: Koa, metrics: ConnectorMetrics) {
     this.context = context
     this.#database = database
     this.#worker = worker
     this.app = app
+    this.metrics = metrics
+  }
+
+  /** True once stop() began: /readyz answers 503. */
+  get draining(): boolean {
+    return this.#draining
   }
 
   static async create(config: Config, options: ConnectorOptions = {}): Promise<Connector> {
@@ -64,19 +80,30 @@ export class Connector {
       outbox: { wake: () => worker?.wake() },
       now: options.now ?? Date.now,
     })
-    worker = new OutboxWorker(context, options.outbox)
+    // In-flight deliveries may use the whole shutdown deadline (options.outbox can still say otherwise).
+    worker = new OutboxWorker(context, { stopTimeoutMs: config.shutdownTimeoutMs, ...options.outbox })
+    const metrics = new ConnectorMetrics({ db: database.db, now: context.now, keyVersion: config.keyVersion })
+    worker.onDelivery((event) => recordDeliveryEvent(metrics, event))
+    let connector: Connector | undefined
 
     const app = new Koa({ proxy: false })
     app.silent = true
-    app.on('error', (error: Error) => logger.error({ err: error }, 'unhandled error in request'))
-    const health = createHealthRouter(context)
+    // The request log already wrote a line with the request id for errors it saw.
+    app.on('error', (error: Error) => wasLogged(error) || logger.error({ err: error }, 'unhandled error in request'))
+    app.use(requestLog({ logger, metrics }))
+    const metricsRoute = createMetricsRoute({ metrics, public: config.metricsPublic, adminToken: config.adminToken })
+    if (metricsRoute) app.use(metricsRoute)
+    const adminApi = createAdminApi(context)
+    if (adminApi) app.use(adminApi)
+    const health = createHealthRouter(context, { draining: () => connector?.draining ?? false })
     const platformRoutes = createPlatformRouter(context)
     const redemptionRoutes = createRedemptionRouter(context)
     app.use(health.routes())
     app.use(platformRoutes.routes())
     app.use(platformRoutes.allowedMethods())
     app.use(redemptionRoutes.routes())
-    return new Connector(context, database, worker, app)
+    connector = new Connector(context, database, worker, app, metrics)
+    return connector
   }
 
   /** Listens on config.host:config.port (port 0 picks a free one) and starts the outbox worker. */
@@ -92,6 +119,7 @@ export class Connector {
       })
     })
     this.#server = server
+    this.#http = new GracefulClose(server)
     this.#worker.start()
     this.context.logger.info({ url: this.url }, 'connector listening')
     return { url: this.url }
@@ -109,19 +137,19 @@ export class Connector {
   }
 
   /**
-   * Stops accepting connections, lets in-flight requests finish, stops the
-   * outbox worker (in-flight deliveries finish or their lease lapses), closes
-   * the database.
+   * Stops accepting connections and, at the same time, lets in-flight
+   * requests and outbox deliveries finish — both within `deadlineMs`
+   * (config.shutdownTimeoutMs); what is left then is cut (requests) or handed
+   * back for the next start (deliveries). Closes the database last.
    */
-  async stop(): Promise<void> {
-    const server = this.#server
+  async stop({ deadlineMs = this.context.config.shutdownTimeoutMs }: { deadlineMs?: number } = {}): Promise<void> {
+    const http = this.#http
+    this.#http = undefined
     this.#server = undefined
-    if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
-      await closed
-    }
-    await this.#worker.stop()
+    this.#draining = true
+    const { logger } = this.context
+    const [closed] = await Promise.all([http ? http.close(deadlineMs) : { cut: 0 }, this.#worker.stop()])
+    if (closed.cut) logger.warn({ cut: closed.cut, deadlineMs }, 'shutdown deadline passed: requests still in flight were cut')
     await this.#database.close()
   }
 }

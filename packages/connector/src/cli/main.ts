@@ -13,6 +13,8 @@ export const main = defineCommand({
     serve: load(() => import('./serve.js')),
     keygen: load(() => import('./keygen.js')),
     migrate: load(() => import('./migrate.js')),
+    backup: load(() => import('./backup.js')),
+    keys: load(() => import('./keys.js')),
     templates: load(() => import('./templates.js')),
     apikeys: load(() => import('./apikeys.js')),
   },

@@ -53,11 +53,14 @@ export function requestLog({ logger, metrics, quietPaths = ['/healthz', '/readyz
     } finally {
       const durationMs = performance.now() - started
       const status = failure === undefined ? ctx.status : statusOf(failure)
-      const api = state.api ?? routeOf(ctx)
+      // `platformApi` is what the platform router names itself with; `api` is the convention.
+      const api = state.api ?? (state as { platformApi?: string }).platformApi ?? routeOf(ctx)
+      // A handler that set its own X-Request-Id wins, so the log matches what the caller saw.
+      const answeredId = ctx.response.get(REQUEST_ID_HEADER) || requestId
       const resultCode = state.resultCode ?? String(status)
       metrics.observeRequest(api, resultCode, durationMs)
       const entry = {
-        requestId,
+        requestId: answeredId,
         api,
         resultCode,
         status,
