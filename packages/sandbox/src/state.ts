@@ -95,8 +95,13 @@ export interface UsedSyncRecord {
   benefitUseRequestId: string
   /** The first accepted request. */
   request: SyncUsedBenefitRequest
-  /** Every verified body that reached the handler for this id, as raw text, in order. */
+  /**
+   * Every verified, well-formed body that arrived for this id, as raw text, in
+   * order — also those answered by an injected fault — so a test can check the
+   * ISV resent the same bytes every time.
+   */
   bodies: string[]
+  /** How many of them the API processed (replays included). */
   receivedCount: number
   /** The code answered to the first request (replays get the same). */
   resultCode: string
@@ -121,6 +126,8 @@ export class SandboxState {
   readonly usedSyncs = new Map<string, UsedSyncRecord>()
   /** `${api}:${id}` → the answer given, for idempotent replays. */
   readonly answers = new Map<string, StoredAnswer>()
+  /** benefitUseRequestId → every verified body received (shared with its UsedSyncRecord). */
+  readonly usedBodies = new Map<string, string[]>()
 
   clear(): void {
     this.syncs.clear()
@@ -130,6 +137,15 @@ export class SandboxState {
     this.issues.clear()
     this.usedSyncs.clear()
     this.answers.clear()
+    this.usedBodies.clear()
+  }
+
+  /** Records a syncUsedBenefit body as it arrived; returns the list for this id. */
+  recordUsedBody(benefitUseRequestId: string, body: string): string[] {
+    const list = this.usedBodies.get(benefitUseRequestId) ?? []
+    list.push(body)
+    this.usedBodies.set(benefitUseRequestId, list)
+    return list
   }
 
   /** Adds (or refreshes) instances the ISV reported, into the user's wallet. */

@@ -39,7 +39,7 @@ const ID_FIELD: Record<PlatformApiName, string> = {
   syncUsedBenefit: 'benefitUseRequestId',
 }
 
-type Handler = (ctx: PlatformContext, request: never, rawBody: string) => HandlerResult
+type Handler = (ctx: PlatformContext, request: never) => HandlerResult
 const HANDLERS: Record<PlatformApiName, Handler> = {
   syncBenefit: syncBenefit as Handler,
   inquireBenefitSync: inquireBenefitSync as Handler,
@@ -131,6 +131,8 @@ export function platformApi(deps: PipelineDeps) {
     const parsed = benefitApis[api].request.safeParse(json)
     if (!parsed.success) return refuse('PARAM_ILLEGAL', formatIssues(parsed.error), idExtra)
 
+    if (api === 'syncUsedBenefit') platform.state.recordUsedBody((parsed.data as { benefitUseRequestId: string }).benefitUseRequestId, text)
+
     const fault = faults.take('inbound', api)
     if (fault) events.emit({ type: 'fault-fired', fault, api })
     const faultExtra = fault ? { ...idExtra, fault: describeFault(fault) } : idExtra
@@ -140,7 +142,7 @@ export function platformApi(deps: PipelineDeps) {
       else return breakAnswer(ctx, fault, finish, faultExtra, refuse)
     }
 
-    const result = HANDLERS[api](platform, parsed.data as never, text)
+    const result = HANDLERS[api](platform, parsed.data as never)
     const extra: Partial<Draft> = { ...faultExtra, id: result.id, attempt: result.attempt, ...(result.replayed ? { replayed: true } : {}) }
 
     const announce = (): void => {

@@ -8,14 +8,14 @@ import { keyParameterFingerprint, type SyncUsedBenefitRequest } from '@benefitki
 import { resultBody } from './answer.js'
 import type { HandlerResult, PlatformContext } from './context.js'
 
-export function syncUsedBenefit(ctx: PlatformContext, request: SyncUsedBenefitRequest, rawBody: string): HandlerResult {
+/** The pipeline has already recorded the raw body in `state.usedBodies` (faulted arrivals too). */
+export function syncUsedBenefit(ctx: PlatformContext, request: SyncUsedBenefitRequest): HandlerResult {
   const { state } = ctx
   const id = request.benefitUseRequestId
   const storeKey = `syncUsedBenefit:${id}`
   const fingerprint = keyParameterFingerprint('syncUsedBenefit', request)
   const record = state.usedSyncs.get(id)
   if (record) {
-    record.bodies.push(rawBody)
     record.receivedCount += 1
     const stored = state.answers.get(storeKey)
     if (stored && stored.fingerprint === fingerprint) {
@@ -30,7 +30,7 @@ export function syncUsedBenefit(ctx: PlatformContext, request: SyncUsedBenefitRe
   state.usedSyncs.set(id, {
     benefitUseRequestId: id,
     request,
-    bodies: [rawBody],
+    bodies: state.usedBodies.get(id) ?? [],
     receivedCount: 1,
     resultCode: code,
     knownInstance,
