@@ -1,5 +1,6 @@
 import { defineConfig } from 'tsup'
 
+// The library and its CLI (`node packages/sandbox/dist/cli.js`); dependencies stay external.
 export default defineConfig({
   entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
   format: ['esm'],
@@ -8,4 +9,5 @@ export default defineConfig({
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
+  splitting: true,
 })

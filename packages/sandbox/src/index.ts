@@ -19,3 +19,4 @@ export type {
   InstanceRecord,
   UsedSyncRecord,
 } from './state.js'
+export { formatCall, formatEvent, formatCollect, formatState } from './format.js'

@@ -234,6 +234,8 @@ const faultsAdd = defineCommand({
     ...jsonArg,
   },
   async run({ args }) {
+    // citty enforces `required` for strings but not for enums.
+    if (!args.kind) throw new UsageError('--kind is required: drop, delay, code, http, badSignature (platform APIs) or loseAnswer (calls to the ISV)')
     const probability = args.probability === undefined ? undefined : Number(args.probability)
     if (probability !== undefined && Number.isNaN(probability)) throw new UsageError('--probability must be a number between 0 and 1')
     const spec = {
