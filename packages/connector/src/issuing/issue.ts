@@ -1,10 +1,10 @@
 import { sql, type Transaction } from 'kysely'
 import { keyParameterFingerprint, type IssueBenefitRequest } from '@benefitkit/shared'
-import type { Db } from '../db/open.js'
 import type { Database, InstanceRow } from '../db/schema.js'
 import { flatAnswer, type Answer } from '../platform-api/answer.js'
 import { generateBenefitCode, generateInstanceId, generatePin, generateUrlToken } from './codes.js'
 import { detailOf } from './details.js'
+import type { TransactionRunner } from './group-commit.js'
 import { refusalOf } from './refusal.js'
 import type { IssuableTemplate, TemplateCatalog } from './template-catalog.js'
 import { validityOf } from './validity.js'
@@ -20,7 +20,8 @@ import { validityOf } from './validity.js'
  * serialised anyway; on PostgreSQL the second INSERT waits on the unique index
  * until the first commits, then sees its row. Beginning with a write also keeps
  * SQLite from failing a read-then-write upgrade when another process (the CLI)
- * wrote in between.
+ * wrote in between. Concurrent issues share a transaction (group-commit.ts);
+ * each answer is sent only after the transaction holding it committed.
  *
  * Decisions where the protocol is silent:
  * - The fingerprint uses clientCode defaulted to the template's, so a retry that
@@ -33,7 +34,8 @@ import { validityOf } from './validity.js'
  */
 
 export interface IssueDeps {
-  db: Db
+  /** Runs the issuing transaction: a GroupCommit in the daemon (see group-commit.ts). */
+  transact: TransactionRunner
   templates: TemplateCatalog
   now: () => number
   /** Base of benefitUrl for URL benefits (`https://host`); called only for them. */
@@ -54,7 +56,7 @@ export async function issueBenefit(deps: IssueDeps, request: IssueBenefitRequest
   const fingerprint = keyParameterFingerprint('issueBenefit', { ...request, clientCode })
   for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.db.transaction().execute((trx) => issueIn(trx, deps, request, template, clientCode, fingerprint, now))
+      return await deps.transact((trx) => issueIn(trx, deps, request, template, clientCode, fingerprint, now))
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !(error instanceof RetryIssue || isInstanceCollision(error))) throw error
     }

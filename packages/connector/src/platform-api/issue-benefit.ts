@@ -1,11 +1,17 @@
 import type { ConnectorContext } from '../context.js'
 import { issueBenefit } from '../issuing/issue.js'
-import type { TemplateCatalog } from '../issuing/template-catalog.js'
+import { GroupCommit } from '../issuing/group-commit.js'
+import { TemplateCatalog } from '../issuing/template-catalog.js'
 import { inboundRoute, type InboundRoute } from './inbound-route.js'
 
-/** issueBenefit (protocol.md §6.5); the work is in issuing/issue.ts. */
-export function issueBenefitRoute(context: ConnectorContext, templates: TemplateCatalog): InboundRoute {
+/**
+ * issueBenefit (protocol.md §6.5); the work is in issuing/issue.ts. Concurrent
+ * issues share transactions (group commit) and synced templates are read once.
+ */
+export function issueBenefitRoute(context: ConnectorContext): InboundRoute {
+  const templates = new TemplateCatalog(context.db)
+  const { run: transact } = new GroupCommit(context.db)
   return inboundRoute('issueBenefit', (request, call) =>
-    issueBenefit({ db: context.db, templates, now: context.now, urlBase: call.urlBase }, request),
+    issueBenefit({ transact, templates, now: context.now, urlBase: call.urlBase }, request),
   )
 }

@@ -1,7 +1,6 @@
 import Router from '@koa/router'
 import { benefitApis } from '@benefitkit/shared'
 import type { ConnectorContext } from '../context.js'
-import { TemplateCatalog } from '../issuing/template-catalog.js'
 import type { InboundRoute } from './inbound-route.js'
 import { inquireBenefitIssueRoute } from './inquire-benefit-issue.js'
 import { issueBenefitRoute } from './issue-benefit.js'
@@ -24,10 +23,9 @@ function escapeRegExp(text: string): string {
 /** The four calls the platform makes to us, at `${config.isvPathPrefix}${benefitApis.X.path}`. */
 export function createPlatformRouter(context: ConnectorContext): Router {
   const prefix = context.config.isvPathPrefix
-  const templates = new TemplateCatalog(context.db)
   const routes = new Map<string, InboundRoute>([
     [prefix + benefitApis.notifyBenefitSync.path, notifyBenefitSyncRoute(context)],
-    [prefix + benefitApis.issueBenefit.path, issueBenefitRoute(context, templates)],
+    [prefix + benefitApis.issueBenefit.path, issueBenefitRoute(context)],
     [prefix + benefitApis.reverseBenefitIssue.path, reverseBenefitIssueRoute(context)],
     [prefix + benefitApis.inquireBenefitIssue.path, inquireBenefitIssueRoute(context)],
   ])
