@@ -133,7 +133,7 @@ function loadKeys(options: SandboxOptions, problems: string[]): { signingKey?: P
   }
   const keys = options.isvPublicKeys
   if (keys === undefined) problems.push('isvPublicKeys: is required (the ISV\'s public key by keyVersion)')
-  else if (keys instanceof PublicKeyring) out.keyring = keys
+  else if (isKeyring(keys)) out.keyring = keys
   else {
     const entries: Array<[string, PublicKey]> = []
     for (const [version, key] of Object.entries(keys)) {
@@ -147,6 +147,14 @@ function loadKeys(options: SandboxOptions, problems: string[]): { signingKey?: P
     else if (entries.length === Object.keys(keys).length) out.keyring = new PublicKeyring(entries)
   }
   return out
+}
+
+/**
+ * A keyring by shape, not `instanceof`: a caller may load @benefitkit/shared
+ * from dist while the sandbox runs from source, and the class would differ.
+ */
+function isKeyring(keys: object): keys is PublicKeyring {
+  return typeof (keys as PublicKeyring).verify === 'function' && Array.isArray((keys as PublicKeyring).versions)
 }
 
 export function resolveOptions(options: SandboxOptions): ResolvedOptions {

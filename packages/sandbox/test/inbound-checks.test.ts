@@ -5,7 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { formatProtocolTime } from '@benefitkit/shared'
-import { generateRsaKeyPair, loadPrivateKey, signRequest } from '@benefitkit/shared/signing'
+import { generateRsaKeyPair, loadPrivateKey, loadPublicKey, PublicKeyring, signRequest } from '@benefitkit/shared/signing'
 import { createSandbox, SandboxConfigError } from '../src/index.js'
 import { harness } from './support/harness.js'
 import { CLIENT_ID, testKeys } from './support/keys.js'
@@ -83,6 +83,18 @@ test('during a rotation both key versions are accepted', async () => {
     const b = await h.call('inquireBenefitSync', inquiry)
     assert.is(a.json.result.resultCode, 'SYNC_REQUEST_ID_NOT_EXIST')
     assert.is(b.json.result.resultCode, 'SYNC_REQUEST_ID_NOT_EXIST')
+  } finally {
+    await h.close()
+  }
+})
+
+test('a ready PublicKeyring is accepted as isvPublicKeys', async () => {
+  const keyring = new PublicKeyring({ '1': loadPublicKey(keys.isv.publicKeyBase64) })
+  const h = await harness(keys, { isvPublicKeys: keyring })
+  try {
+    const answer = await h.call('inquireBenefitSync', inquiry)
+    assert.is(answer.json.result.resultCode, 'SYNC_REQUEST_ID_NOT_EXIST')
+    assertRefused(await h.call('inquireBenefitSync', inquiry, { signBody: 'x' }), 'INVALID_SIGNATURE')
   } finally {
     await h.close()
   }
