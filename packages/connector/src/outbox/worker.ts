@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { hostname } from 'node:os'
 import type { PlatformApiName } from '@benefitkit/shared'
 import type { ConnectorContext } from '../context.js'
@@ -9,7 +10,8 @@ import { SyncReconciler, type SyncReconcilerOptions } from '../reconciler/reconc
 import { claimDueRows, type ClaimedRow } from './claim.js'
 import { DEFAULT_QUICK_RETRIES, deliverOnce, type QuickRetryOptions } from './deliver.js'
 import { nextDueAt } from './next-due.js'
-import { recordOutcome, type Verdict } from './record-outcome.js'
+import { OutcomeBatcher } from './outcome-batch.js'
+import type { Verdict } from './record-outcome.js'
 import { releaseLeases } from './release.js'
 import { requeueExpiredLeases } from './requeue-expired.js'
 import { resolveSchedule, type RetrySchedule } from './schedule.js'
@@ -80,6 +82,7 @@ export class OutboxWorker {
   readonly #random: (() => number) | undefined
   readonly #active = new Map<number, Promise<void>>()
   readonly #listeners = new Set<(event: DeliveryEvent) => void>()
+  readonly #outcomes: OutcomeBatcher
   #running = false
   #pumping: Promise<void> | undefined
   #again = false
@@ -111,6 +114,17 @@ export class OutboxWorker {
     this.#ownsClient = options.client === undefined
     this.client = options.client ?? platformClientFor(context, concurrency * 2)
     this.#random = options.random
+    this.#outcomes = new OutcomeBatcher(context.db, {
+      // The deliveries being written free their slots: refill them in the same commit.
+      claimNext: (trx, freed) => {
+        if (!this.#running) return Promise.resolve([])
+        const free = this.options.concurrency - this.#active.size + freed
+        return claimDueRows(trx, { owner: this.options.owner, leaseMs: this.options.leaseMs, limit: free, now: this.#context.now() })
+      },
+      onClaimed: (rows) => {
+        for (const row of rows) this.#startDelivery(row)
+      },
+    })
     this.reconciler = options.reconciler === false ? undefined : new SyncReconciler(context, this.client, options.reconciler)
   }
 
@@ -134,6 +148,8 @@ export class OutboxWorker {
     this.#running = true
     this.#stopRetrying = new AbortController()
     this.#abandon = new AbortController()
+    // Every delivery in flight listens on these two signals.
+    setMaxListeners(0, this.#stopRetrying.signal, this.#abandon.signal)
     this.#lastSweep = -Infinity
     this.reconciler?.start()
     this.wake()
@@ -188,16 +204,20 @@ export class OutboxWorker {
       do {
         this.#again = false
         const now = this.#context.now()
-        if (now - this.#lastSweep >= pollIntervalMs) {
-          this.#lastSweep = now
-          const requeued = await requeueExpiredLeases(db, now)
-          if (requeued) logger.warn({ requeued }, 'outbox rows came back after their lease lapsed')
-        }
         const free = concurrency - this.#active.size
         if (free <= 0 || !this.#running) return
         const rows = await claimDueRows(db, { owner, leaseMs, limit: free, now })
         for (const row of rows) this.#startDelivery(row)
         claimedAll = rows.length === free
+        // After the claim, so a wake-up's first attempt never waits for it.
+        if (now - this.#lastSweep >= pollIntervalMs) {
+          this.#lastSweep = now
+          const requeued = await requeueExpiredLeases(db, now)
+          if (requeued) {
+            logger.warn({ requeued }, 'outbox rows came back after their lease lapsed')
+            this.#again = true
+          }
+        }
         // Everything due is taken and slots are left: sleep until the next due time.
         if (!claimedAll && !this.#again) await this.#armTimer(now)
       } while (this.#again && this.#running)
@@ -229,7 +249,7 @@ export class OutboxWorker {
     )
     // Cut short by shutdown: stop() hands the row back, due at once.
     if (result.interrupted || !result.outcome) return
-    const verdict = await recordOutcome(this.#context.db, {
+    const verdict = await this.#outcomes.record({
       row,
       outcome: result.outcome,
       owner: this.options.owner,
