@@ -23,7 +23,7 @@ import { TEST_CLIENT_ID } from './connector.js'
  * ```
  *
  * For another process (benchmarks, the soak) run `platform-stub-main.ts`;
- * `GET /__stub/stats` reports the counters.
+ * `GET /__stub/stats` reports the counters, `POST /__stub/faults` adds a rule.
  */
 
 /** What a fault does to one call. */
@@ -273,7 +273,7 @@ export class PlatformStub {
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8')
       const path = (req.url ?? '/').split('?')[0]!
-      if (path.startsWith('/__stub/')) return this.#control(path, req, res)
+      if (path.startsWith('/__stub/')) return this.#control(path, raw, res)
       const api = this.#apiByPath.get(path)
       const check = verifyRequest({
         method: req.method ?? 'POST',
@@ -403,12 +403,28 @@ export class PlatformStub {
     res.writeHead(200, headers).end(body)
   }
 
-  #control(path: string, _req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Control for a stub in another process: `GET /__stub/stats`, `POST /__stub/reset`,
+   * `POST /__stub/faults` with `{"fault": {…}, "times"?, "api"?, "id"?, "probability"?, "afterProcessing"?}`,
+   * `POST /__stub/clear-faults`.
+   */
+  #control(path: string, raw: string, res: ServerResponse): void {
     if (path === '/__stub/stats') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(this.stats()))
     } else if (path === '/__stub/reset') {
       this.reset()
       res.writeHead(204).end()
+    } else if (path === '/__stub/clear-faults') {
+      this.clearFaults()
+      res.writeHead(204).end()
+    } else if (path === '/__stub/faults') {
+      try {
+        const { fault, ...rule } = JSON.parse(raw) as FaultRule
+        this.inject(fault, rule)
+        res.writeHead(204).end()
+      } catch (error) {
+        res.writeHead(400).end((error as Error).message)
+      }
     } else res.writeHead(404).end()
   }
 }
