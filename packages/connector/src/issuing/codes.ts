@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto'
+import { randomFillSync, randomInt } from 'node:crypto'
 
 /**
  * Identifiers and redeemable secrets of issued instances. Everything a user or
@@ -14,9 +14,28 @@ import { randomBytes, randomInt } from 'node:crypto'
  */
 export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 
+/**
+ * Random bytes drawn from the CSPRNG a few kilobytes at a time: one call per
+ * code costs more than the code itself, and every issued instance needs two.
+ * Each byte is used once.
+ */
+const pool = Buffer.alloc(8192)
+let poolOffset = pool.length
+
+function randomChunk(size: number): Buffer {
+  if (size > pool.length) return randomFillSync(Buffer.alloc(size))
+  if (poolOffset + size > pool.length) {
+    randomFillSync(pool)
+    poolOffset = 0
+  }
+  const chunk = pool.subarray(poolOffset, poolOffset + size)
+  poolOffset += size
+  return chunk
+}
+
 /** `chars` symbols of base32 taken from fresh random bytes (5 bits each). */
 export function randomBase32(chars: number): string {
-  const bytes = randomBytes(Math.ceil((chars * 5) / 8))
+  const bytes = randomChunk(Math.ceil((chars * 5) / 8))
   let out = ''
   let buffer = 0
   let bits = 0

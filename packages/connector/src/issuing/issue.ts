@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely'
 import { keyParameterFingerprint, type IssueBenefitRequest } from '@benefitkit/shared'
 import type { Database, InstanceRow } from '../db/schema.js'
 import { flatAnswer, type Answer } from '../platform-api/answer.js'
+import type { PoolCode } from '../templates/pool-codes.js'
 import { generateBenefitCode, generateInstanceId, generatePin, generateUrlToken } from './codes.js'
 import { detailOf } from './details.js'
 import type { TransactionRunner } from './group-commit.js'
@@ -15,7 +16,8 @@ import { validityOf } from './validity.js'
  * exactly `quantity` instances and stores the answer — all of it or none.
  *
  * The guard against issuing twice is the first statement: inserting the
- * `issuings` row (ON CONFLICT DO NOTHING). A repeat — concurrent or later —
+ * `issuings` row (ON CONFLICT DO NOTHING), already carrying the answer when it
+ * can be known up front. A repeat — concurrent or later —
  * finds the row and replays what it holds. On SQLite the transactions are
  * serialised anyway; on PostgreSQL the second INSERT waits on the unique index
  * until the first commits, then sees its row. Beginning with a write also keeps
@@ -73,28 +75,37 @@ async function issueIn(
   now: number,
 ): Promise<Answer> {
   const requestId = request.benefitIssueRequestId
+  const quantity = request.quantity
+  // What can be decided without the database is decided before the claim, so
+  // the claim itself carries the answer: a refusal, or — when the template has
+  // no pool codes to hand out — the whole success (one statement less each).
+  const refusal = refusalOf(template, request, now)
+  let answer = refusal === undefined ? undefined : flatAnswer('BIZ_ERROR_NO_RETRY', refusal)
+  let instances: InstanceRow[] | undefined
+  if (template && !refusal && deps.templates.poolKnownEmpty(template)) {
+    instances = buildInstances(deps, template, request, now, [])
+    answer = successOf(instances, now)
+  }
+
   const claimed = await trx
     .insertInto('issuings')
     .values({
       request_id: requestId,
-      state: 'ISSUED',
+      state: refusal === undefined ? 'ISSUED' : 'REJECTED',
       user_id: request.userId,
       template_id: request.benefitTemplateId,
-      quantity: request.quantity,
+      quantity,
       client_code: clientCode,
       fingerprint,
-      answer_json: null,
+      answer_json: answer?.body ?? null,
       created_at: now,
       reversed_at: null,
     })
     .onConflict((oc) => oc.column('request_id').doNothing())
     .executeTakeFirst()
   if (claimed.numInsertedOrUpdatedRows === 0n) return replay(trx, request, fingerprint)
-
-  const refusal = refusalOf(template, request, now)
-  if (refusal) return reject(trx, requestId, refusal)
+  if (refusal !== undefined) return answer!
   const issuable = template!
-  const quantity = request.quantity
 
   const stock = await trx
     .updateTable('templates')
@@ -115,11 +126,22 @@ async function issueIn(
     return reject(trx, requestId, `per-user limit reached: user ${request.userId} may collect at most ${issuable.perUserLimit} of template ${issuable.id}`)
   }
 
-  const instances = await newInstances(trx, deps, issuable, request, now)
+  if (instances) {
+    await trx.insertInto('instances').values(instances).execute()
+    return answer!
+  }
+  const pool = await takePoolCodes(trx, deps, issuable, quantity)
+  instances = buildInstances(deps, issuable, request, now, pool)
   await trx.insertInto('instances').values(instances).execute()
-  const answer = flatAnswer('SUCCESS', 'success', { benefitDetails: instances.map((i) => detailOf(i, now)) })
+  // The first pool.length instances carry the pool codes, in order.
+  await claimPoolCodes(trx, issuable.id, instances.slice(0, pool.length))
+  answer = successOf(instances, now)
   await trx.updateTable('issuings').set({ answer_json: answer.body }).where('request_id', '=', requestId).execute()
   return answer
+}
+
+function successOf(instances: readonly InstanceRow[], now: number): Answer {
+  return flatAnswer('SUCCESS', 'success', { benefitDetails: instances.map((i) => detailOf(i, now)) })
 }
 
 /**
@@ -141,46 +163,59 @@ async function takeUserAllowance(trx: Transaction<Database>, template: IssuableT
   return result.numInsertedOrUpdatedRows !== 0n
 }
 
-/** `quantity` new instances: pool codes first (in import order), then generated ones. */
-async function newInstances(
-  trx: Transaction<Database>,
+/**
+ * Up to `quantity` free pool codes, in import order. Fewer than asked means the
+ * pool ran dry: the catalog then skips this query for a while.
+ */
+async function takePoolCodes(trx: Transaction<Database>, deps: IssueDeps, template: IssuableTemplate, quantity: number): Promise<PoolCode[]> {
+  const rows = await trx
+    .selectFrom('template_codes')
+    .select(['code', 'pin'])
+    .where('template_id', '=', template.id)
+    .where('instance_id', 'is', null)
+    .orderBy('seq')
+    .limit(quantity)
+    .execute()
+  if (rows.length < quantity) deps.templates.markPoolEmpty(template)
+  return rows.map((r) => (r.pin === null ? { code: r.code } : { code: r.code, pin: r.pin }))
+}
+
+/**
+ * Marks the pool codes the instances took. Conditional, so a code another
+ * transaction took meanwhile (PostgreSQL replicas) is noticed and the issue retried.
+ */
+async function claimPoolCodes(trx: Transaction<Database>, templateId: string, pooled: readonly InstanceRow[]): Promise<void> {
+  for (const instance of pooled) {
+    const claim = await trx
+      .updateTable('template_codes')
+      .set({ instance_id: instance.id })
+      .where('template_id', '=', templateId)
+      .where('code', '=', instance.code)
+      .where('instance_id', 'is', null)
+      .executeTakeFirst()
+    if (claim.numUpdatedRows === 0n) throw new RetryIssue(`pool code of ${templateId} taken concurrently`)
+  }
+}
+
+/** `quantity` new instances: the given pool codes first, then generated codes, PINs or links. */
+function buildInstances(
   deps: IssueDeps,
   template: IssuableTemplate,
   request: IssueBenefitRequest,
   now: number,
-): Promise<InstanceRow[]> {
+  pool: readonly PoolCode[],
+): InstanceRow[] {
   const validity = validityOf(template, now)
-  const pool =
-    template.codeType === 'URL'
-      ? []
-      : await trx
-          .selectFrom('template_codes')
-          .select(['code', 'pin'])
-          .where('template_id', '=', template.id)
-          .where('instance_id', 'is', null)
-          .orderBy('seq')
-          .limit(request.quantity)
-          .execute()
   const urlBase = template.codeType === 'URL' ? deps.urlBase() : ''
   const instances: InstanceRow[] = []
   for (let i = 0; i < request.quantity; i++) {
-    const id = generateInstanceId()
     const pooled = pool[i]
     let code: string
     let pin: string | null = null
     let url: string | null = null
     if (pooled) {
       code = pooled.code
-      pin = pooled.pin
-      // Conditional, so a code another transaction took meanwhile (PostgreSQL) is noticed and the issue retried.
-      const claim = await trx
-        .updateTable('template_codes')
-        .set({ instance_id: id })
-        .where('template_id', '=', template.id)
-        .where('code', '=', pooled.code)
-        .where('instance_id', 'is', null)
-        .executeTakeFirst()
-      if (claim.numUpdatedRows === 0n) throw new RetryIssue(`pool code of ${template.id} taken concurrently`)
+      pin = pooled.pin ?? null
     } else if (template.codeType === 'URL') {
       code = generateUrlToken()
       url = `${urlBase}/r/${code}`
@@ -189,7 +224,7 @@ async function newInstances(
       if (template.codeType === 'CODE_AND_PIN') pin = generatePin()
     }
     instances.push({
-      id,
+      id: generateInstanceId(),
       issuing_id: request.benefitIssueRequestId,
       template_id: template.id,
       user_id: request.userId,

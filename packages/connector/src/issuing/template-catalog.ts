@@ -57,6 +57,13 @@ export function issuableTemplateOf(row: CatalogRow): IssuableTemplate {
 const MAX_CACHED = 10_000
 
 /**
+ * How long a template whose pool ran dry skips the pool query. Codes imported
+ * meanwhile (`templates import-codes`, possibly from another process) are
+ * handed out from the next check on — at most this late.
+ */
+const POOL_RECHECK_MS = 5_000
+
+/**
  * Templates by id for the issuing hot path. A SYNCED template is final — its
  * content, budget and window never change (protocol.md §6.1) — so it is read
  * from the database once and kept; any other state is read every time, because
@@ -65,6 +72,7 @@ const MAX_CACHED = 10_000
 export class TemplateCatalog {
   readonly #db: Db
   readonly #synced = new Map<string, IssuableTemplate>()
+  readonly #poolEmptyUntil = new Map<string, number>()
 
   constructor(db: Db) {
     this.#db = db
@@ -85,5 +93,17 @@ export class TemplateCatalog {
       this.#synced.set(id, template)
     }
     return template
+  }
+
+  /** Whether issuing may skip looking for pool codes: URL benefits have none; others ran dry recently. */
+  poolKnownEmpty(template: IssuableTemplate): boolean {
+    if (template.codeType === 'URL') return true
+    const until = this.#poolEmptyUntil.get(template.id)
+    return until !== undefined && performance.now() < until
+  }
+
+  markPoolEmpty(template: IssuableTemplate): void {
+    if (this.#poolEmptyUntil.size >= MAX_CACHED) this.#poolEmptyUntil.clear()
+    this.#poolEmptyUntil.set(template.id, performance.now() + POOL_RECHECK_MS)
   }
 }
