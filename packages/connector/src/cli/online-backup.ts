@@ -44,7 +44,7 @@ export async function onlineBackup(source: string, file: string, onProgress: (p:
   let pages = 0
   try {
     db.pragma('busy_timeout = 5000')
-    await db.backup(partial, {
+    const done = await db.backup(partial, {
       progress({ totalPages, remainingPages }) {
         pages = totalPages
         const copied = totalPages - remainingPages
@@ -58,6 +58,9 @@ export async function onlineBackup(source: string, file: string, onProgress: (p:
         return step
       },
     })
+    // better-sqlite3 resolves without reporting the last step.
+    pages = done.totalPages
+    onProgress({ totalPages: done.totalPages, remainingPages: 0, restarts })
     // The copy inherits WAL mode from the header; a backup should be one
     // self-contained file that can be copied anywhere.
     const copy = new SQLite(partial)
