@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect, type MigrationResult } from 'kysely'
 import { migrations } from './migrations.js'
 import type { Database } from './schema.js'
+import { withStatementCache } from './statement-cache.js'
 
 export type Db = Kysely<Database>
 
@@ -32,7 +33,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
   // Another process (the CLI while the daemon runs) may hold the write lock briefly.
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return {
     db,
     sqlite,

@@ -13,6 +13,7 @@ import { loadUserTokenSecret, UserTokens } from './auth/user-tokens.js'
 import { errorBody, isTemporarilyUnavailable, RedemptionError, unauthenticated } from './errors.js'
 import { idempotencyKeyOf, InFlightKeys, requestFingerprint } from './idempotency.js'
 import { lookup } from './lookup.js'
+import { GroupCommit } from './group-commit.js'
 import { createMaintenance } from './maintenance.js'
 import { createRedemptionQueries } from './queries.js'
 import { redeem } from './redeem.js'
@@ -51,6 +52,8 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
   const keys = new ApiKeyCache(db, queries, { now: context.now })
   const limiter = new RateLimiter(config.rateLimitPerSecond)
   const inFlight = new InFlightKeys()
+  // Every write of this API goes through one group commit: under load one COMMIT serves many requests.
+  const commits = new GroupCommit(db)
   const maintenance = createMaintenance(context)
 
   let tokens: UserTokens | undefined
@@ -71,7 +74,7 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
     maxClockSkewMs: config.maxClockSkewMs,
     now: context.now,
     onKeyUsed: throttledKeyUsage(
-      (id, now) => touchApiKey(db, id, now),
+      (id, now) => commits.run((trx) => touchApiKey(trx, id, now)),
       (error) => logger.warn({ err: error }, 'recording api key use failed'),
     ),
   })
@@ -82,7 +85,7 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
    * changed nothing and did not depend on it, but a replay must be refused.
    */
   function recordNonceLater(nonce: PendingNonce): void {
-    recordNonce(db, queries, nonce).catch((error: unknown) => logger.warn({ err: error }, 'recording a nonce failed'))
+    commits.run((trx) => recordNonce(trx, queries, nonce)).catch((error: unknown) => logger.warn({ err: error }, 'recording a nonce failed'))
   }
 
   function respondWithError(ctx: Context, error: unknown, requestId: string): void {
@@ -147,7 +150,7 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
   async function guardReplay(exchange: Exchange): Promise<void> {
     const nonce = exchange.principal.nonce
     if (!nonce) return
-    const fresh = await recordNonce(db, queries, nonce)
+    const fresh = await commits.run((trx) => recordNonce(trx, queries, nonce))
     exchange.nonceRecorded = true
     if (!fresh) throw unauthenticated(REPLAYED)
   }
@@ -175,7 +178,7 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
         throw new RedemptionError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is being processed: retry shortly')
       }
       try {
-        const answer = await redeem(context, queries, {
+        const answer = await redeem(context, queries, commits, {
           principal,
           request,
           idempotencyKey,

@@ -14,6 +14,7 @@ import { enqueueOutbox } from '../outbox/enqueue.js'
 import type { Principal } from './auth/authenticate.js'
 import { recordNonce } from './auth/nonces.js'
 import { errorBody, RedemptionError, unauthenticated } from './errors.js'
+import type { GroupCommit } from './group-commit.js'
 import { IDEMPOTENCY_RETENTION_MS } from './idempotency.js'
 import { instanceView, redeemRefusal, type Refusal } from './instances.js'
 import type { InstanceRecord, RedemptionQueries } from './queries.js'
@@ -39,16 +40,16 @@ export interface Answer {
 class KeyTakenMeanwhile extends Error {}
 
 /**
- * ACTIVATED → USED in one transaction that also records the signed request's
- * nonce, inserts the redemption, enqueues syncUsedBenefit and stores the
- * answer under the Idempotency-Key. Business refusals (404, 403, 409, 422) are
+ * ACTIVATED → USED in one transaction (a unit of a group commit) that also
+ * records the signed request's nonce, inserts the redemption, enqueues
+ * syncUsedBenefit and stores the answer under the Idempotency-Key. Business refusals (404, 403, 409, 422) are
  * stored and committed too, so a retry replays them; nothing else changes.
  */
-export async function redeem(context: ConnectorContext, queries: RedemptionQueries, input: RedeemInput): Promise<Answer> {
+export async function redeem(context: ConnectorContext, queries: RedemptionQueries, commits: GroupCommit, input: RedeemInput): Promise<Answer> {
   const { principal, idempotencyKey, fingerprint } = input
   let answer: Answer & { redeemed: boolean }
   try {
-    answer = await context.db.transaction().execute(async (trx) => {
+    answer = await commits.run(async (trx) => {
       if (principal.nonce && !(await recordNonce(trx, queries, principal.nonce))) {
         throw unauthenticated('nonce was already used with this key: the request is a replay')
       }
