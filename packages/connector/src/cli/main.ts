@@ -17,6 +17,8 @@ export const main = defineCommand({
     keys: load(() => import('./keys.js')),
     templates: load(() => import('./templates.js')),
     apikeys: load(() => import('./apikeys.js')),
+    outbox: load(() => import('./outbox.js')),
+    status: load(() => import('./status.js')),
   },
 })
 

@@ -51,7 +51,7 @@ export interface OutboxStats {
   /** created_at of the oldest row not yet delivered nor dead. */
   oldestPendingAt: number | null
   oldestPendingAgeMs: number | null
-  /** The earliest next_attempt_at among pending rows. */
+  /** The earliest next_attempt_at among pending rows (may be past: due, or waiting behind its template's syncBenefit). */
   nextAttemptAt: number | null
 }
 
@@ -65,7 +65,10 @@ export async function outboxStats(db: Db, now: number): Promise<OutboxStats> {
   for (const row of rows) counts[row.state] = Number(row.n)
   const oldest = await db
     .selectFrom('outbox')
-    .select((eb) => [eb.fn.min('created_at').as('created'), eb.fn.min('next_attempt_at').as('next')])
+    .select((eb) => [
+      eb.fn.min('created_at').as('created'),
+      eb.fn.min(eb.case().when('state', '=', 'pending').then(eb.ref('next_attempt_at')).end()).as('next'),
+    ])
     .where('state', 'in', ['pending', 'in_flight'])
     .executeTakeFirst()
   const oldestPendingAt = typeof oldest?.created === 'number' ? oldest.created : null
