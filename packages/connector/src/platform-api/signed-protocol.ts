@@ -74,7 +74,9 @@ export function signedProtocol(context: ConnectorContext, routes: ReadonlyMap<st
     try {
       answer = await answerCall(ctx, route, call)
     } catch (error) {
-      logger.error({ err: error, api: route?.api, path: ctx.path }, 'platform call failed; answered SYSTEM_ERROR')
+      // A caller that hung up mid-body is not our failure; anything else is, and is logged in full.
+      if (ctx.req.socket.destroyed) logger.warn({ api: route?.api, path: ctx.path }, 'platform call aborted by the caller')
+      else logger.error({ err: error, api: route?.api, path: ctx.path }, 'platform call failed; answered SYSTEM_ERROR')
       answer = flatAnswer('SYSTEM_ERROR', 'internal error; repeat the same request later')
     }
     // Unknown paths share one label: Prometheus labels must stay a closed set.
