@@ -14,7 +14,12 @@ export class RedemptionError extends Error {
     /** Extra answer headers, e.g. Retry-After. */
     readonly headers?: Readonly<Record<string, string>>,
   ) {
+    // An expected refusal, never logged with a stack: skip capturing one (it is
+    // the most expensive part of constructing an error).
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(message)
+    Error.stackTraceLimit = limit
     this.status = REDEMPTION_ERROR_STATUS[code]
   }
 }

@@ -23,9 +23,17 @@ export interface UserTokenClaims {
 
 export class UserTokens {
   readonly #secret: Buffer
+  /**
+   * Tokens already verified: a mini program sends the same token for many
+   * requests, and a hit skips the MAC and the decoding. Only the expiry is
+   * checked again. Bounded; cleared when full.
+   */
+  readonly #verified = new Map<string, UserTokenClaims>()
+  readonly #maxVerified: number
 
-  constructor(secret: Buffer) {
+  constructor(secret: Buffer, maxVerified = 10_000) {
     this.#secret = secret
+    this.#maxVerified = maxVerified
   }
 
   issue(claims: UserTokenClaims): string {
@@ -37,6 +45,15 @@ export class UserTokens {
 
   /** The token's claims; a forged, malformed or expired token is a 401 that says which. */
   verify(token: string, now: number): UserTokenClaims {
+    const known = this.#verified.get(token)
+    if (known) return notExpired(known, now)
+    const claims = notExpired(this.#check(token), now)
+    if (this.#verified.size >= this.#maxVerified) this.#verified.clear()
+    this.#verified.set(token, claims)
+    return claims
+  }
+
+  #check(token: string): UserTokenClaims {
     const dot = token.lastIndexOf('.')
     if (!token.startsWith(TOKEN_PREFIX) || dot < 0) throw unauthenticated('not a user token: expected Bearer bkt_…')
     const payload = token.slice(TOKEN_PREFIX.length, dot)
@@ -47,15 +64,19 @@ export class UserTokens {
     }
     const claims = parsePayload(Buffer.from(payload, 'base64url').toString('utf8'))
     if (!claims) throw unauthenticated('user token is invalid (unknown format)')
-    if (now >= claims.expiresAt) {
-      throw unauthenticated(`user token expired at ${new Date(claims.expiresAt).toISOString()}: ask your server for a new one`)
-    }
     return claims
   }
 
   #mac(payload: string): Buffer {
     return createHmac('sha256', this.#secret).update(payload, 'utf8').digest()
   }
+}
+
+function notExpired(claims: UserTokenClaims, now: number): UserTokenClaims {
+  if (now >= claims.expiresAt) {
+    throw unauthenticated(`user token expired at ${new Date(claims.expiresAt).toISOString()}: ask your server for a new one`)
+  }
+  return claims
 }
 
 function parsePayload(text: string): UserTokenClaims | undefined {
