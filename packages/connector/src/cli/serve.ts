@@ -3,6 +3,7 @@ import { benefitApis } from '@benefitkit/shared'
 import { loadPrivateKey, loadPublicKey } from '@benefitkit/shared/signing'
 import { Connector } from '../app.js'
 import type { Config } from '../config.js'
+import { REDEMPTION_PATHS } from '../redemption/router.js'
 import { CliFailure, configArgs, configFrom } from './common.js'
 import { installShutdown } from './shutdown.js'
 
@@ -33,7 +34,7 @@ export default defineCommand({
       [
         `benefitkit connector listening on ${url}`,
         `  platform calls: ${ISV_APIS.map((api) => `${url}${config.isvPathPrefix}${benefitApis[api].path}`).join(', ')}`,
-        `  redemption API: ${url}/v1/redemptions, ${url}/v1/benefits/lookup`,
+        `  redemption API: ${Object.values(REDEMPTION_PATHS).map((path) => `${url}${path}`).join(', ')}`,
         `  admin API:      ${config.adminToken ? `${url}/admin/v1 (Bearer BENEFITKIT_ADMIN_TOKEN)` : 'off (set BENEFITKIT_ADMIN_TOKEN to enable)'}`,
         `  metrics:        ${config.metricsPublic ? `${url}/metrics` : config.adminToken ? `${url}/metrics (Bearer BENEFITKIT_ADMIN_TOKEN)` : 'off (set BENEFITKIT_METRICS=1 or BENEFITKIT_ADMIN_TOKEN)'}`,
         `  health:         ${url}/healthz, ${url}/readyz`,
