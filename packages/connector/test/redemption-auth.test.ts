@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createApiKey, revokeApiKey } from '@benefitkit/connector'
+import { createApiKey, listApiKeys, revokeApiKey } from '@benefitkit/connector'
 import { seedInstance } from './support/seed-instances.js'
 import { sharedRedemptionEnv, startRedemptionEnv } from './support/redemption-env.js'
 import { hmacAuthorization, newKey } from './support/redemption-client.js'
@@ -107,6 +107,21 @@ test('a revoked key is refused within a second, and so are the user tokens it is
   }
   // The other key still works.
   assert.is((await env.post(LOOKUP, { body })).status, 200)
+})
+
+test('a used key gets last_used_at (written in the background, at most once a minute)', async () => {
+  const env = await shared.get()
+  const key = await createApiKey(env.db, { name: 'fresh', now: env.now() })
+  const lastUsed = async () => (await listApiKeys(env.db)).find((k) => k.id === key.id)!.lastUsedAt
+  assert.is(await lastUsed(), null)
+  await env.post(LOOKUP, { secret: key.secret, body: { benefitCode: 'NONE' } })
+  let seen: number | null = null
+  for (let i = 0; i < 50 && seen === null; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    seen = await lastUsed()
+  }
+  assert.type(seen, 'number')
+  assert.ok(Math.abs(seen! - env.now()) < 5000)
 })
 
 test('POST /v1/user-tokens: a token for one user, 900 s by default, ttlSeconds 60..3600', async () => {

@@ -42,8 +42,9 @@ class KeyTakenMeanwhile extends Error {}
 /**
  * ACTIVATED → USED in one transaction (a unit of a group commit) that also
  * records the signed request's nonce, inserts the redemption, enqueues
- * syncUsedBenefit and stores the answer under the Idempotency-Key. Business refusals (404, 403, 409, 422) are
- * stored and committed too, so a retry replays them; nothing else changes.
+ * syncUsedBenefit and stores the answer under the Idempotency-Key. Business
+ * refusals (403, 404, 409, 422) are stored and committed too, so a retry
+ * replays them; nothing else changes.
  */
 export async function redeem(context: ConnectorContext, queries: RedemptionQueries, commits: GroupCommit, input: RedeemInput): Promise<Answer> {
   const { principal, idempotencyKey, fingerprint } = input
@@ -64,8 +65,8 @@ export async function redeem(context: ConnectorContext, queries: RedemptionQueri
       }
 
       const now = context.now()
-      const outcome = await attempt(trx, context, queries, input, now)
-      const stored2 = await queries.insertIdempotency.run(trx, {
+      const outcome = await attempt(trx, queries, input, now)
+      const kept = await queries.insertIdempotency.run(trx, {
         scope: principal.keyId,
         key: idempotencyKey,
         fingerprint,
@@ -74,7 +75,7 @@ export async function redeem(context: ConnectorContext, queries: RedemptionQueri
         created_at: now,
         expires_at: now + IDEMPOTENCY_RETENTION_MS,
       })
-      if ((stored2.numAffectedRows ?? 0n) === 0n) throw new KeyTakenMeanwhile()
+      if ((kept.numAffectedRows ?? 0n) === 0n) throw new KeyTakenMeanwhile()
       return { ...outcome, replayed: false }
     })
   } catch (error) {
@@ -91,7 +92,6 @@ export async function redeem(context: ConnectorContext, queries: RedemptionQueri
 /** The redeem itself, inside the transaction: a refusal to store, or the state change and its answer. */
 async function attempt(
   trx: Transaction<Database>,
-  context: ConnectorContext,
   queries: RedemptionQueries,
   input: RedeemInput,
   now: number,

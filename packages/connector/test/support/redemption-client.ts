@@ -1,5 +1,4 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto'
-import { request as httpRequest } from 'node:http'
 
 /**
  * A bare client of the redemption API for connector tests: signs like the
@@ -65,20 +64,6 @@ export async function call(baseUrl: string, path: string, options: CallOptions =
     json = undefined
   }
   return { status: response.status, headers: response.headers, text, json }
-}
-
-/** Sends exactly these bytes with exactly this Authorization (for replaying a captured request). */
-export function rawPost(baseUrl: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(baseUrl + path, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
 }
 
 let counter = 0
