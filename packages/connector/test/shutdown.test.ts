@@ -7,13 +7,18 @@ import * as assert from 'uvu/assert'
 import SQLite from 'better-sqlite3'
 import { signRequest, verifyResponse } from '@benefitkit/shared/signing'
 import { TEST_CLIENT_ID } from './support/connector.js'
+import { createApiKey } from '@benefitkit/connector'
 import { issueId, syncedTemplate } from './support/issuing.js'
 import { testKeys } from './support/keys.js'
 import { startDaemon } from './support/ops-daemon.js'
 import { createTemplateWithSync } from './support/outbox-fixtures.js'
 import { startPlatformStub } from './support/platform-stub.js'
+import { hmacAuthorization, newKey } from './support/redemption-client.js'
+import { seedInstances } from './support/seed-instances.js'
 
 interface Outcome {
+  kind: 'issue' | 'redeem'
+  /** benefitIssueRequestId, or the redeemed instance id. */
   id: string
   /** Headers arrived. */
   started: boolean
@@ -34,7 +39,7 @@ function issueOnce(url: string, agent: Agent | false, templateId: string, holdBo
   const body = JSON.stringify({ benefitIssueRequestId: id, userId: `u_${id.slice(-6)}`, benefitTemplateId: templateId, quantity: 1 })
   const path = '/isv/benefit/issue'
   const headers = signRequest({ path, clientId: TEST_CLIENT_ID, body, key: testKeys().platformSigning })
-  const outcome: Outcome = { id, started: false, answered: false }
+  const outcome: Outcome = { kind: 'issue', id, started: false, answered: false }
   return new Promise((resolve) => {
     const req = request(`${url}${path}`, { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       outcome.started = true
@@ -67,13 +72,53 @@ function issueOnce(url: string, agent: Agent | false, templateId: string, holdBo
   })
 }
 
+/** One redemption over the redemption API (HMAC-signed, with an Idempotency-Key), recording how far its answer got. */
+function redeemOnce(url: string, agent: Agent, secret: string, instance: { id: string; code: string }): Promise<Outcome> {
+  const path = '/v1/redemptions'
+  const body = JSON.stringify({ benefitCode: instance.code, orderId: `o-${instance.id.slice(-8)}` })
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'idempotency-key': newKey(),
+    authorization: hmacAuthorization(secret, { path, body }),
+  }
+  const outcome: Outcome = { kind: 'redeem', id: instance.id, started: false, answered: false }
+  return new Promise((resolve) => {
+    const req = request(`${url}${path}`, { method: 'POST', agent, headers }, (res) => {
+      outcome.started = true
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('aborted', () => resolve({ ...outcome, error: 'cut mid-answer: aborted' }))
+      res.on('error', (error) => resolve({ ...outcome, error: `cut mid-answer: ${error.message}` }))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        try {
+          const json = JSON.parse(text) as { redemption?: { benefitInstanceId: string }; error?: { code: string } }
+          const ok = res.statusCode === 200 && json.redemption?.benefitInstanceId === instance.id
+          resolve({ ...outcome, answered: ok, resultCode: ok ? 'SUCCESS' : (json.error?.code ?? String(res.statusCode)), answeredAt: Date.now() })
+        } catch {
+          resolve({ ...outcome, error: `truncated answer: ${text.slice(0, 80)}` })
+        }
+      })
+    })
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (!outcome.started) resolve({ ...outcome, error: error.code ?? error.message })
+    })
+    req.end(body)
+  })
+}
+
 test('SIGTERM during a burst: every answered request is committed, none is cut mid-answer, exit 0 within the deadline', async () => {
   const stub = await startPlatformStub()
   const deadlineMs = 8_000
   let templateId = ''
+  let secret = ''
+  let instances: Array<{ id: string; code: string }> = []
   const daemon = await startDaemon({ platformUrl: stub.url }, async (t) => {
     templateId = await syncedTemplate(t, { benefitBudget: { totalQuantity: 100_000 } })
-  }, { BENEFITKIT_SHUTDOWN_TIMEOUT_MS: String(deadlineMs) })
+    secret = (await createApiKey(t.connector.context.db, { name: 'burst' })).secret
+    instances = await seedInstances(t.connector.context.db, Array.from({ length: 2_000 }, () => ({})))
+  }, { BENEFITKIT_SHUTDOWN_TIMEOUT_MS: String(deadlineMs), BENEFITKIT_RATE_LIMIT_PER_SECOND: '100000' })
   const agent = new Agent({ keepAlive: true, maxSockets: 24 })
   try {
     const outcomes: Outcome[] = []
@@ -84,10 +129,16 @@ test('SIGTERM during a burst: every answered request is committed, none is cut m
     const afterSigterm = new Promise<void>((resolve) => (release = resolve))
     const slow = Array.from({ length: 5 }, () => issueOnce(daemon.url, false, templateId, afterSigterm))
     await new Promise((r) => setTimeout(r, 200))
-    // 24 callers in a loop on keep-alive sockets, until the daemon is gone.
-    const callers = Array.from({ length: 24 }, async () => {
+    // 24 callers in a loop on keep-alive sockets, until the daemon is gone: half
+    // issue over the signed platform API, half redeem over the redemption API.
+    let nextInstance = 0
+    const callers = Array.from({ length: 24 }, async (_, caller) => {
       while (!stopSending) {
-        const outcome = await issueOnce(daemon.url, agent, templateId)
+        const instance = instances[nextInstance]
+        const outcome =
+          caller % 2 === 1 && instance
+            ? (nextInstance++, await redeemOnce(daemon.url, agent, secret, instance))
+            : await issueOnce(daemon.url, agent, templateId)
         outcomes.push(outcome)
         if (!outcome.answered && !outcome.started) break
         if (outcomes.length >= 60 && sigtermAt === 0) {
@@ -112,6 +163,7 @@ test('SIGTERM during a burst: every answered request is committed, none is cut m
     assert.equal(cut, [], 'no answer was cut or truncated')
     const answered = outcomes.filter((o) => o.answered)
     assert.ok(answered.length >= 60, `answered ${answered.length}`)
+    assert.ok(answered.some((o) => o.kind === 'redeem') && answered.some((o) => o.kind === 'issue'), 'both APIs were answered')
     assert.ok(answered.every((o) => o.resultCode === 'SUCCESS'), JSON.stringify(answered.find((o) => o.resultCode !== 'SUCCESS')))
     for (const o of slowOutcomes) assert.ok(o.answered && o.answeredAt! > sigtermAt, `a request in flight at SIGTERM was not answered: ${JSON.stringify(o)}`)
     for (const o of outcomes.filter((o) => !o.started)) assert.match(o.error ?? '', /ECONNREFUSED|ECONNRESET|socket hang up/)
@@ -119,10 +171,17 @@ test('SIGTERM during a burst: every answered request is committed, none is cut m
     const db = new SQLite(daemon.config.db, { readonly: true })
     try {
       const issued = db.prepare("select count(*) from issuings where request_id = ? and state = 'ISSUED'").pluck()
-      const instances = db.prepare('select count(*) from instances where issuing_id = ?').pluck()
+      const issuedInstances = db.prepare('select count(*) from instances where issuing_id = ?').pluck()
+      const redeemed = db.prepare("select count(*) from redemptions r join instances i on i.id = r.instance_id where r.instance_id = ? and i.state = 'USED'").pluck()
+      const usedSync = db.prepare("select count(*) from outbox o join redemptions r on r.use_request_id = o.idempotency_id where o.api = 'syncUsedBenefit' and r.instance_id = ?").pluck()
       for (const o of answered) {
-        assert.is(issued.get(o.id), 1, `answered ${o.id} is not in the database`)
-        assert.is(instances.get(o.id), 1)
+        if (o.kind === 'issue') {
+          assert.is(issued.get(o.id), 1, `answered issuing ${o.id} is not in the database`)
+          assert.is(issuedInstances.get(o.id), 1)
+        } else {
+          assert.is(redeemed.get(o.id), 1, `answered redemption of ${o.id} is not in the database`)
+          assert.is(usedSync.get(o.id), 1, `answered redemption of ${o.id} has no syncUsedBenefit in the outbox`)
+        }
       }
     } finally {
       db.close()
