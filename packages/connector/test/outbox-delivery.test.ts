@@ -56,7 +56,8 @@ test('through 500s, timeouts, U codes, bad and missing answer signatures and dro
 })
 
 test('an outage of many attempts, then recovery: every row delivered with the same body every time, the schedule kept in the row', async () => {
-  const rig = await startRig()
+  // A long first wait, so the test can look at the rows while they wait.
+  const rig = await startRig({ outbox: { schedule: { delaysMs: [400, 20, 40, 60], thenEveryMs: 80, horizonMs: 60_000, jitter: 0.2 } } })
   try {
     const events: DeliveryEvent[] = []
     rig.connector.worker.onDelivery((e) => events.push(e))

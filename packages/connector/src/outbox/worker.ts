@@ -122,7 +122,8 @@ export class OutboxWorker {
         return claimDueRows(trx, { owner: this.options.owner, leaseMs: this.options.leaseMs, limit: free, now: this.#context.now() })
       },
       onClaimed: (rows) => {
-        for (const row of rows) this.#startDelivery(row)
+        // Claimed while stopping: left in flight, stop() hands them back.
+        if (this.#running) for (const row of rows) this.#startDelivery(row)
       },
     })
     this.reconciler = options.reconciler === false ? undefined : new SyncReconciler(context, this.client, options.reconciler)
@@ -177,19 +178,21 @@ export class OutboxWorker {
     await this.reconciler?.stop()
     this.#stopRetrying.abort(new Error('outbox worker stopping'))
     await this.#pumping
-    const settled = Promise.allSettled([...this.#active.values()])
-    let deadline: NodeJS.Timeout | undefined
-    const timedOut = await Promise.race([
-      settled.then(() => false),
-      new Promise<boolean>((resolve) => {
-        deadline = setTimeout(() => resolve(true), this.options.stopTimeoutMs)
-      }),
-    ])
-    clearTimeout(deadline)
-    if (timedOut) {
-      this.#context.logger.warn({ inFlight: this.#active.size }, 'outbox stop deadline passed: abandoning deliveries in flight')
-      this.#abandon.abort(new Error('outbox worker stop deadline'))
-      await settled
+    // Wait for every delivery, including ones whose outcome is being written
+    // right now; past the deadline, abandon the calls still waiting for an answer.
+    const deadline = performance.now() + this.options.stopTimeoutMs
+    while (this.#active.size) {
+      const remaining = deadline - performance.now()
+      if (remaining <= 0 && !this.#abandon.signal.aborted) {
+        this.#context.logger.warn({ inFlight: this.#active.size }, 'outbox stop deadline passed: abandoning deliveries in flight')
+        this.#abandon.abort(new Error('outbox worker stop deadline'))
+      }
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.allSettled([...this.#active.values()]),
+        ...(remaining > 0 ? [new Promise((resolve) => (timer = setTimeout(resolve, remaining)))] : []),
+      ])
+      clearTimeout(timer)
     }
     const released = await releaseLeases(this.#context.db, this.options.owner, this.#context.now())
     if (released) this.#context.logger.info({ released }, 'outbox rows handed back for the next start')
