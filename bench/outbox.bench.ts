@@ -167,6 +167,8 @@ export interface DrainResult {
   transport: TransportName
   synchronous: 'FULL' | 'NORMAL'
   concurrency: number
+  /** CPU time of this process (connector) per delivered row: the load-independent cost. */
+  cpuMsPerRow: number
 }
 
 /** Commits `rows` syncUsedBenefit of one template, then times the worker delivering all of them. */
@@ -208,11 +210,13 @@ export async function measureOutboxDrain(
       })
     })
     const started = performance.now()
+    const cpu = process.cpuUsage()
     connector.worker.start()
     await done
     const seconds = (performance.now() - started) / 1000
+    const used = process.cpuUsage(cpu)
     if (failed) progress(`  (${failed} deliveries were retried)`)
-    return { rows, seconds, rate: rows / seconds, transport, synchronous, concurrency }
+    return { rows, seconds, rate: rows / seconds, transport, synchronous, concurrency, cpuMsPerRow: (used.user + used.system) / 1000 / rows }
   } finally {
     await connector.stop()
     client.close()
@@ -329,7 +333,7 @@ async function main(): Promise<void> {
       `stub signed-answer rate         ${stubRate.toFixed(0)} /s`,
       ...result.drains.map(
         (d) =>
-          `drain ${d.rows} via ${d.transport.padEnd(5)}       ${d.rate.toFixed(0)} /s in ${d.seconds.toFixed(2)} s  ratio ${d.ratio.toFixed(2)} (target ≥ 0.5)  [synchronous=${d.synchronous}, concurrency ${d.concurrency}]`,
+          `drain ${d.rows} via ${d.transport.padEnd(5)}       ${d.rate.toFixed(0)} /s in ${d.seconds.toFixed(2)} s  ratio ${d.ratio.toFixed(2)} (target ≥ 0.5)  ${d.cpuMsPerRow.toFixed(3)} CPU ms/row  [synchronous=${d.synchronous}, concurrency ${d.concurrency}]`,
       ),
       `first attempt after commit      p50 ${latency.p50.toFixed(2)} ms  p90 ${latency.p90.toFixed(2)} ms  p99 ${latency.p99.toFixed(2)} ms  max ${latency.max.toFixed(2)} ms (target p50 ≤ 10 ms; ${latency.samples} samples)`,
     ]
