@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import {
   formatIssues,
   formatProtocolTime,
@@ -16,6 +15,7 @@ import { recordNonce } from './auth/nonces.js'
 import { errorBody, RedemptionError, unauthenticated } from './errors.js'
 import type { GroupCommit } from './group-commit.js'
 import { IDEMPOTENCY_RETENTION_MS } from './idempotency.js'
+import { timeOrderedId } from './ids.js'
 import { instanceView, redeemRefusal, type Refusal } from './instances.js'
 import type { InstanceRecord, RedemptionQueries } from './queries.js'
 
@@ -129,8 +129,8 @@ async function attempt(
     )
   }
 
-  const redemptionId = `rd_${randomUUID()}`
-  const useRequestId = `bu_${randomUUID()}`
+  const redemptionId = timeOrderedId('rd_', now)
+  const useRequestId = timeOrderedId('bu_', now)
   await queries.insertRedemption.run(trx, {
     id: redemptionId,
     instance_id: row.id,
