@@ -9,7 +9,7 @@ test('a template’s syncUsedBenefit never overtakes its syncBenefit, while othe
     const { stub } = rig
     const slow = 'tpl-slow'
     // Its syncBenefit fails two whole deliveries (1 + 2 quick tries each) before it is accepted.
-    stub.inject({ kind: 'result', code: 'SYSTEM_ERROR' }, { id: `sync-${slow}`, times: 6 })
+    stub.inject({ kind: 'result', code: 'SYSTEM_ERROR' }, { api: 'syncBenefit', times: 6 })
     const { syncRequestId } = await createTemplateWithSync(rig.connector, slow)
     const blocked = await enqueueUsed(rig.connector, slow, 20)
     const free = await enqueueUsed(rig.connector, 'tpl-other', 20)
@@ -56,7 +56,7 @@ test('rows behind a dead syncBenefit wait (pending, never sent); replaying the s
   try {
     const { stub } = rig
     const tpl = 'tpl-rejected'
-    const rule = stub.inject({ kind: 'result', code: 'ACCESS_FORBIDDEN', message: 'contract over' }, { id: `sync-${tpl}` })
+    const rule = stub.inject({ kind: 'result', code: 'ACCESS_FORBIDDEN', message: 'contract over' }, { api: 'syncBenefit' })
     const { syncRequestId } = await createTemplateWithSync(rig.connector, tpl)
     const used = await enqueueUsed(rig.connector, tpl, 3)
     await eventually(async () => (await outboxRows(rig.db)).find((r) => r.state === 'dead'))

@@ -146,8 +146,8 @@ test('a notification that arrives before the syncBenefit answer is recorded stil
 test('a syncBenefit refused with F → FAILED with the code; replayed once the cause is fixed → SYNCING, then SYNCED', async () => {
   const rig = await startRig({ outbox: { reconciler: FAST_RECONCILER } })
   try {
+    const refusal = rig.stub.inject({ kind: 'result', code: 'ACCESS_FORBIDDEN', message: 'contract over' }, { api: 'syncBenefit' })
     const { templateId, syncRequestId } = await createTemplateWithSync(rig.connector, 'tpl-refused')
-    const refusal = rig.stub.inject({ kind: 'result', code: 'ACCESS_FORBIDDEN', message: 'contract over' }, { id: syncRequestId })
     await drained(rig.db)
     const failed = await templateState(rig.db, templateId)
     assert.equal([failed.state, failed.sync_fail_code, failed.sync_fail_reason], ['FAILED', 'ACCESS_FORBIDDEN', 'contract over'])

@@ -1,6 +1,7 @@
 import type { Connector, Db, OutboxRow } from '@benefitkit/connector'
 import { formatProtocolTime } from '@benefitkit/shared'
 import { enqueueOutbox } from '../../src/outbox/enqueue.js'
+import { createTemplate } from '../../src/templates/create.js'
 import type { OutboxWorkerOptions } from '../../src/outbox/worker.js'
 import { startTestConnector, type TestConnector } from './connector.js'
 import { startPlatformStub, type PlatformStub, type PlatformStubOptions } from './platform-stub.js'
@@ -108,44 +109,29 @@ export async function enqueueUsed(connector: Connector, templateId: string, coun
 }
 
 /**
- * Stores a DRAFT template and its syncBenefit row in one transaction, as
- * template creation does (issue 3), and wakes the worker.
+ * Creates a template through the connector's own path (templates/create.ts,
+ * issue 3): the template (DRAFT) and its syncBenefit row in one transaction,
+ * then a wake-up. Inject stub faults for it *before* calling this (match on
+ * `api: 'syncBenefit'`): the first attempt starts at once.
  */
 export async function createTemplateWithSync(connector: Connector, templateId = uid('tpl')): Promise<{ templateId: string; syncRequestId: string }> {
   const { db, now, outbox } = connector.context
-  const syncRequestId = `sync-${templateId}`
   const at = now()
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('templates')
-      .values({
-        id: templateId,
-        state: 'DRAFT',
-        sync_request_id: syncRequestId,
-        product_code: 'SPICE_SECRET_VOUCHER',
-        title: 'HKD 10 off',
-        client_code: 'ALIPAY_HK',
-        begin_time: formatProtocolTime(at, 480),
-        end_time: formatProtocolTime(at + 30 * 86_400_000, 480),
-        begin_at: at,
-        end_at: at + 30 * 86_400_000,
-        valid_period_json: JSON.stringify({ type: 'RELATIVE', validDays: 30 }),
-        content_json: JSON.stringify({ amount: { currency: 'HKD', value: '1000' }, codeType: 'CODE' }),
-        code_type: 'CODE',
-        total_quantity: 1000,
-        issued_quantity: 0,
-        per_user_limit: null,
-        sync_fail_code: null,
-        sync_fail_reason: null,
-        created_at: at,
-        updated_at: at,
-        synced_at: null,
-      })
-      .execute()
-    await enqueueOutbox(trx, { api: 'syncBenefit', idempotencyId: syncRequestId, body: syncBody(syncRequestId, templateId), orderingKey: templateId, now: at })
-  })
-  outbox.wake()
-  return { templateId, syncRequestId }
+  const created = await createTemplate(
+    { db, outbox, now },
+    {
+      benefitTemplateId: templateId,
+      benefitProductCode: 'SPICE_SECRET_VOUCHER',
+      benefitTitle: 'HKD 10 off',
+      benefitBeginTime: formatProtocolTime(at, 480),
+      benefitEndTime: formatProtocolTime(at + 30 * 86_400_000, 480),
+      benefitValidPeriod: { type: 'RELATIVE', validDays: 30 },
+      clientCode: 'ALIPAY_HK',
+      benefitContent: { amount: { currency: 'HKD', value: '1000' }, codeType: 'CODE' },
+      benefitBudget: { totalQuantity: 1000 },
+    },
+  )
+  return { templateId: created.template.benefitTemplateId, syncRequestId: created.benefitSyncRequestId }
 }
 
 export async function outboxRows(db: Db): Promise<OutboxRow[]> {
