@@ -4,6 +4,7 @@ import Koa from 'koa'
 import { loadPrivateKey, loadPublicKey, PublicKeyring } from '@benefitkit/shared/signing'
 import type { Config } from './config.js'
 import type { ConnectorContext } from './context.js'
+import { GroupCommit } from './db/group-commit.js'
 import { migrateToLatest, openDatabase, type OpenedDatabase } from './db/open.js'
 import { createAdminApi } from './admin/router.js'
 import { GracefulClose } from './http/graceful-close.js'
@@ -78,6 +79,7 @@ export class Connector {
       keys: Object.freeze({ signing, platform }),
       logger,
       outbox: { wake: () => worker?.wake() },
+      commits: new GroupCommit(database.db),
       now: options.now ?? Date.now,
     })
     // In-flight deliveries may use the whole shutdown deadline (options.outbox can still say otherwise).

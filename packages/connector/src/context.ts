@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3'
 import type { PublicKeyring, SigningKey } from '@benefitkit/shared/signing'
 import type { Config } from './config.js'
+import type { GroupCommit } from './db/group-commit.js'
 import type { Db } from './db/open.js'
 import type { Logger } from './logger.js'
 
@@ -25,6 +26,11 @@ export interface ConnectorContext {
   }
   readonly logger: Logger
   readonly outbox: OutboxWaker
+  /**
+   * The one group commit every hot write path (issueBenefit, redemptions) runs
+   * its transaction through, so concurrent requests share a COMMIT (an fsync).
+   */
+  readonly commits: GroupCommit
   /** Epoch ms; injectable so tests can move time. */
   readonly now: () => number
 }

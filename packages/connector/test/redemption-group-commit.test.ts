@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { migrateToLatest, openDatabase } from '@benefitkit/connector'
-import { GroupCommit } from '../src/redemption/group-commit.js'
+import { GroupCommit } from '../src/db/group-commit.js'
 
 const test = suite('redemption: group commit')
 

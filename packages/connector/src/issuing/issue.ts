@@ -5,7 +5,7 @@ import { flatAnswer, type Answer } from '../platform-api/answer.js'
 import type { PoolCode } from '../templates/pool-codes.js'
 import { generateBenefitCode, generateInstanceId, generatePin, generateUrlToken } from './codes.js'
 import { detailOf } from './details.js'
-import type { TransactionRunner } from './group-commit.js'
+import type { TransactionRunner } from '../db/group-commit.js'
 import { refusalOf } from './refusal.js'
 import type { IssuableTemplate, TemplateCatalog } from './template-catalog.js'
 import { validityOf } from './validity.js'
@@ -36,7 +36,7 @@ import { validityOf } from './validity.js'
  */
 
 export interface IssueDeps {
-  /** Runs the issuing transaction: a GroupCommit in the daemon (see group-commit.ts). */
+  /** Runs the issuing transaction: the connector's GroupCommit in the daemon (see db/group-commit.ts). */
   transact: TransactionRunner
   templates: TemplateCatalog
   now: () => number

@@ -1,6 +1,5 @@
 import type { ConnectorContext } from '../context.js'
 import { issueBenefit } from '../issuing/issue.js'
-import { GroupCommit } from '../issuing/group-commit.js'
 import { TemplateCatalog } from '../issuing/template-catalog.js'
 import { inboundRoute, type InboundRoute } from './inbound-route.js'
 
@@ -10,7 +9,7 @@ import { inboundRoute, type InboundRoute } from './inbound-route.js'
  */
 export function issueBenefitRoute(context: ConnectorContext): InboundRoute {
   const templates = new TemplateCatalog(context.db)
-  const { run: transact } = new GroupCommit(context.db)
+  const transact = context.commits.run
   return inboundRoute('issueBenefit', (request, call) =>
     issueBenefit({ transact, templates, now: context.now, urlBase: call.urlBase }, request),
   )

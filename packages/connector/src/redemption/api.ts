@@ -13,7 +13,6 @@ import { loadUserTokenSecret, UserTokens } from './auth/user-tokens.js'
 import { errorBody, isTemporarilyUnavailable, RedemptionError, unauthenticated } from './errors.js'
 import { idempotencyKeyOf, InFlightKeys, requestFingerprint } from './idempotency.js'
 import { lookup } from './lookup.js'
-import { GroupCommit } from './group-commit.js'
 import { createMaintenance } from './maintenance.js'
 import { createRedemptionQueries } from './queries.js'
 import { redeem } from './redeem.js'
@@ -52,8 +51,8 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
   const keys = new ApiKeyCache(db, queries, { now: context.now })
   const limiter = new RateLimiter(config.rateLimitPerSecond)
   const inFlight = new InFlightKeys()
-  // Every write of this API goes through one group commit: under load one COMMIT serves many requests.
-  const commits = new GroupCommit(db)
+  // Every write goes through the connector's group commit: under load one COMMIT serves many requests.
+  const commits = context.commits
   const maintenance = createMaintenance(context)
 
   let tokens: UserTokens | undefined

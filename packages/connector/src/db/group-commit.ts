@@ -1,7 +1,17 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
 
-type Unit<T> = (trx: Transaction<Database>) => Promise<T>
+/** A unit of work: reads and writes only through `trx`. */
+export type TransactionWork<T> = (trx: Transaction<Database>) => Promise<T>
+type Unit<T> = TransactionWork<T>
+
+/** Runs a work in a transaction; `GroupCommit.run` and {@link plainTransactions} both fit. */
+export type TransactionRunner = <T>(work: TransactionWork<T>) => Promise<T>
+
+/** One transaction per work, for tools and tests that want no batching. */
+export function plainTransactions(db: Kysely<Database>): TransactionRunner {
+  return (work) => db.transaction().execute(work)
+}
 
 interface Pending {
   unit: Unit<unknown>
@@ -9,15 +19,16 @@ interface Pending {
   reject: (error: unknown) => void
 }
 
-const SAVEPOINT = CompiledQuery.raw('savepoint redemption_unit')
-const RELEASE = CompiledQuery.raw('release savepoint redemption_unit')
-const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint redemption_unit')
+const SAVEPOINT = CompiledQuery.raw('savepoint group_unit')
+const RELEASE = CompiledQuery.raw('release savepoint group_unit')
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint group_unit')
 
 /**
- * Group commit: units of work that arrive in the same event-loop turn, or
+ * Group commit, shared by every write path of the connector (issueBenefit,
+ * reverse, redemptions): units of work that arrive in the same event-loop turn, or
  * while a transaction is running, are run together in one transaction, each
  * inside its own savepoint, and all of them are answered after that one COMMIT. A commit is the expensive part of a
- * redeem (writing and syncing the WAL), so under load one commit carries many
+ * write (writing and syncing the WAL), so under load one commit carries many
  * redeems; alone, a unit still gets its own transaction at once.
  *
  * Each unit stays atomic (a unit that throws is rolled back to its savepoint
@@ -37,7 +48,8 @@ export class GroupCommit {
     this.#maxBatch = maxBatch
   }
 
-  run<T>(unit: Unit<T>): Promise<T> {
+  /** Bound, so `const { run } = commits` works. */
+  readonly run: TransactionRunner = <T>(unit: Unit<T>): Promise<T> => {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ unit, resolve: resolve as (value: unknown) => void, reject })
       if (!this.#running) {
