@@ -46,9 +46,10 @@ test('flow 1: a template the platform refuses (AUDIT_FAIL) ends FAILED with the 
     const sync = await stack.sandbox.waitFor((s) => s.syncs.find((x) => x.benefitTemplateId === 'refused' && x.notify?.state === 'ACKNOWLEDGED'))
     assert.is(sync.syncStatus, 'FAIL')
     const notify = stack.sandbox.calls({ api: 'notifyBenefitSync' })
-    assert.is(notify.length, 1)
-    assert.is(notify[0]!.status, 'S')
-    assert.is(notify[0]!.signatureValid, true)
+    assert.ok(notify.length >= 1)
+    assert.is(notify.at(-1)!.status, 'S')
+    assert.is(notify.at(-1)!.signatureValid, true)
+    assert.is(stack.sandbox.calls({ api: 'inquireBenefitSync' }).length, 0)
 
     // A refused template is not issuable: a forced collect is refused by the connector.
     const collect = await stack.sandbox.collect({ userId: 'u1', templateId: 'refused', force: true })
@@ -81,9 +82,10 @@ test('flow 1: an approved template goes DRAFT → SYNCING → SYNCED through not
     // Settled by the platform's notify (the connector commits before it answers; the sandbox records after).
     await stack.sandbox.waitFor((s) => s.syncs.find((x) => x.benefitTemplateId === 'approved')?.notify?.state === 'ACKNOWLEDGED')
     const notify = stack.sandbox.calls({ api: 'notifyBenefitSync' })
-    assert.is(notify.length, 1)
-    assert.is(notify[0]!.status, 'S')
-    assert.is(notify[0]!.signatureValid, true)
+    assert.ok(notify.length >= 1)
+    assert.ok(notify.every((c) => c.id === template.sync_request_id))
+    assert.is(notify.at(-1)!.status, 'S')
+    assert.is(notify.at(-1)!.signatureValid, true)
     assert.is(stack.sandbox.calls({ api: 'inquireBenefitSync' }).length, 0)
   }))
 
@@ -165,8 +167,8 @@ test('flow 3: redeem through the SDK during a platform outage; syncUsedBenefit w
     stack.sandbox.setOutage(true)
     const started = Date.now()
     const redeemed = await sdk.redeem({ benefitCode: code, userId: 'u1', orderId: 'o-1', usedAmount: { currency: 'HKD', value: '5000' } })
-    // The checkout is answered at once, whatever the platform is doing.
-    assert.ok(Date.now() - started < 2_000)
+    // The checkout is answered at once, whatever the platform is doing (waiting for it would hang until the SDK's timeout).
+    assert.ok(Date.now() - started < 5_000)
     assert.is(redeemed.instance.status, 'USED')
     const { use_request_id: useId } = await stack.db
       .selectFrom('redemptions')

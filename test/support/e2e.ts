@@ -39,7 +39,8 @@ export async function startTestStack(overrides: Partial<DevStackOptions> = {}): 
         retryBackoffMs: 10,
         retryBackoffMaxMs: 40,
         notifyRetryScheduleMs: [50, 100],
-        requestTimeoutMs: 2_000,
+        // Long enough that only injected faults make a call fail, even on a loaded machine.
+        requestTimeoutMs: 5_000,
         ...overrides.sandbox,
       },
       outbox: {
