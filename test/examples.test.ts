@@ -4,7 +4,10 @@
  *   with a voucher the sandbox issued, and refuses a second order;
  * - isv-extension's run.ts (the connector with the ISV's extensions, a child
  *   process) syncs a template with its own code pool against the sandbox, issues
- *   pool codes, and its hook prints the syncUsedBenefit of a redemption.
+ *   pool codes, and its hook prints the syncUsedBenefit of a redemption;
+ * - the Alipay and WeChat checkout pages, loaded with fake `my` / `wx` / `Page`
+ *   globals whose request goes to the connector (and to a token route for the
+ *   shop's server), look up, pay, and refuse a used or foreign voucher.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -132,6 +135,154 @@ test('isv-extension: run.ts syncs its pooled template, issues pool codes, and it
     child.kill()
     await sandbox.stop()
     rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+/* ----------------------------------------------------- mini-program pages */
+
+interface CapturedPage {
+  data: Record<string, unknown>
+  onLoad(query: Record<string, string>): void
+  onShow(): Promise<void>
+  onPay(): Promise<void>
+}
+
+/** A page instance as the mini-program runtime makes one: `data` and `setData`, handlers called with it as `this`. */
+function instantiate(options: CapturedPage) {
+  const page = {
+    data: structuredClone(options.data),
+    setData(patch: Record<string, unknown>) {
+      Object.assign(this.data, patch)
+    },
+  }
+  return {
+    page,
+    onLoad: (query: Record<string, string>) => options.onLoad.call(page, query),
+    onShow: () => options.onShow.call(page),
+    onPay: () => options.onPay.call(page),
+  }
+}
+
+/**
+ * Loads a page file with fake `my`/`wx` and `Page` globals. The fake request
+ * routes the page's configured hosts to this test: the connector for
+ * benefits.example.com, a token minted with an API key for the shop's server.
+ */
+async function loadPage(file: string, global: 'my' | 'wx', request: (options: any) => void): Promise<CapturedPage> {
+  let captured: CapturedPage | undefined
+  const g = globalThis as Record<string, unknown>
+  g[global] = { request, showLoading() {}, hideLoading() {}, showToast() {} }
+  g.Page = (options: CapturedPage) => {
+    captured = options
+  }
+  try {
+    await import(file)
+  } finally {
+    delete g.Page
+  }
+  if (!captured) throw new Error(`${file} did not call Page()`)
+  return captured
+}
+
+async function pagesEnv() {
+  const stack = await startTestStack()
+  await ensureTemplate(stack.connector, templateFile({ id: 'page-demo' }))
+  await waitForTemplateState(stack.db, 'page-demo', ['SYNCED'], { timeoutMs: 5_000 })
+  await stack.sandbox.waitFor((s) => s.templates.find((t) => t.benefitTemplateId === 'page-demo')?.syncStatus === 'SUCCESS')
+  stack.sandbox.release('page-demo')
+  const key = await createApiKey(stack.db, { name: 'shop-server' })
+  const shop = createRedemptionClient({ baseUrl: stack.connectorUrl, auth: { apiKey: key.secret }, transport: fetchTransport() })
+  const state = { userId: 'shopper-1', tokensMinted: 0 }
+  /** What the fake runtime answers: the connector's answer, or the shop server's token. */
+  const route = async (url: string, method: string, headers: Record<string, string>, body: unknown) => {
+    if (url === 'https://shop.example.com/api/benefitkit-token') {
+      state.tokensMinted++
+      const { token } = await shop.createUserToken({ userId: state.userId })
+      return { status: 200, headers: { 'content-type': 'application/json' }, json: { token }, text: JSON.stringify({ token }) }
+    }
+    const target = url.replace('https://benefits.example.com', stack.connectorUrl)
+    const res = await fetch(target, { method, headers, body: typeof body === 'string' ? body : undefined })
+    return { status: res.status, headers: Object.fromEntries(res.headers), json: undefined, text: await res.text() }
+  }
+  return { stack, state, route }
+}
+
+test('alipay-miniprogram page: a user token from the shop server, lookup on show, redeem on pay, a used voucher refused', async () => {
+  const { stack, state, route } = await pagesEnv()
+  try {
+    // my.request as Alipay runs it: `headers`, non-2xx answers through `fail` with error 19.
+    const page = await loadPage('../examples/alipay-miniprogram/pages/checkout/checkout.js', 'my', (o) => {
+      route(o.url, o.method ?? 'GET', o.headers ?? {}, o.data).then(
+        (r) => {
+          const data = o.dataType === 'json' ? (r.json ?? JSON.parse(r.text)) : r.text
+          if (r.status >= 200 && r.status < 300) o.success?.({ status: r.status, headers: r.headers, data })
+          else o.fail?.({ error: 19, errorMessage: 'http status error', status: r.status, headers: r.headers, data })
+        },
+        () => o.fail?.({ error: 12, errorMessage: 'network error' }),
+      )
+    })
+    const collect = await stack.sandbox.collect({ userId: 'shopper-1', templateId: 'page-demo' })
+    const code = collect.benefitDetails[0]!.benefitCode!
+
+    const first = instantiate(page)
+    first.onLoad({ orderId: 'M-1', benefitCode: code })
+    await first.onShow()
+    assert.is(first.page.data.discount, 'HKD 10.00')
+    assert.is(first.page.data.redeemable, true)
+    await first.onPay()
+    assert.is(first.page.data.status, 'paid', String(first.page.data.message))
+    assert.match(String(first.page.data.redemptionId), /^rd_/)
+    assert.is(state.tokensMinted, 1)
+    const [row] = await stack.db.selectFrom('redemptions').select(['order_id', 'user_id', 'api_key_id']).execute()
+    assert.equal([row!.order_id, row!.user_id], ['M-1', 'shopper-1'])
+
+    const second = instantiate(page)
+    second.onLoad({ orderId: 'M-2', benefitCode: code })
+    await second.onPay()
+    assert.is(second.page.data.status, 'failed')
+    assert.match(String(second.page.data.message), /Already used/)
+
+    // Another user's voucher: the token only sees its own user's vouchers.
+    const other = await stack.sandbox.collect({ userId: 'shopper-2', templateId: 'page-demo' })
+    const third = instantiate(page)
+    third.onLoad({ orderId: 'M-3', benefitCode: other.benefitDetails[0]!.benefitCode! })
+    await third.onPay()
+    assert.is(third.page.data.status, 'failed')
+    assert.match(String(third.page.data.message), /Not your voucher/)
+  } finally {
+    delete (globalThis as Record<string, unknown>).my
+    await stack.stop()
+  }
+})
+
+test('wechat-miniprogram page: the same checkout on wx.request', async () => {
+  const { stack, route } = await pagesEnv()
+  try {
+    // wx.request as WeChat runs it: `header`, every HTTP answer through `success` with statusCode.
+    const page = await loadPage('../examples/wechat-miniprogram/pages/checkout/checkout.js', 'wx', (o) => {
+      route(o.url, o.method ?? 'GET', o.header ?? {}, o.data).then(
+        (r) => o.success?.({ statusCode: r.status, header: r.headers, data: o.dataType === undefined || o.dataType === 'json' ? (r.json ?? JSON.parse(r.text)) : r.text }),
+        () => o.fail?.({ errMsg: 'request:fail' }),
+      )
+    })
+    const collect = await stack.sandbox.collect({ userId: 'shopper-1', templateId: 'page-demo' })
+    const code = collect.benefitDetails[0]!.benefitCode!
+    const first = instantiate(page)
+    first.onLoad({ orderId: 'W-1', benefitCode: code })
+    await first.onShow()
+    assert.is(first.page.data.discount, 'HKD 10.00')
+    await first.onPay()
+    assert.is(first.page.data.status, 'paid', String(first.page.data.message))
+    // Paying the same order again (a second tap, a retry) replays: still one redemption.
+    const retry = instantiate(page)
+    retry.onLoad({ orderId: 'W-1', benefitCode: code })
+    await retry.onPay()
+    assert.is(retry.page.data.status, 'paid')
+    assert.is(retry.page.data.redemptionId, first.page.data.redemptionId)
+    assert.is((await stack.db.selectFrom('redemptions').select('id').execute()).length, 1)
+  } finally {
+    delete (globalThis as Record<string, unknown>).wx
+    await stack.stop()
   }
 })
 
