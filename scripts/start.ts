@@ -136,7 +136,8 @@ async function runDev(): Promise<void> {
   let stack: DevStack | undefined
   let log: WriteStream | undefined
   let stopping = false
-  let starting: Promise<unknown> = Promise.resolve()
+  /** The stack being started: a signal waits for it (not for the template) and stops it. */
+  let stackStarting: Promise<DevStack> | undefined
   const shutdown = (signal: string) => {
     if (stopping) {
       emit('stopping', { signal, now: true }, `${signal} again: exiting now`)
@@ -152,7 +153,7 @@ async function runDev(): Promise<void> {
     void (async () => {
       let code = 0
       try {
-        await starting.catch(() => undefined)
+        await stackStarting?.catch(() => undefined)
         await stack?.stop()
       } catch (error) {
         process.stderr.write(`stop failed: ${(error as Error).message}\n`)
@@ -176,7 +177,7 @@ async function runDev(): Promise<void> {
 
     log = createWriteStream(paths.log, { flags: 'a' })
     const logger = createLogger(nonEmpty(env.BENEFITKIT_LOG_LEVEL) ?? 'info', log)
-    stack = await startDevStack({
+    stackStarting = startDevStack({
       keys,
       db: dbFile,
       connectorPort,
@@ -187,6 +188,7 @@ async function runDev(): Promise<void> {
       // The sandbox reviews in well under a second; ask about a stuck review soon.
       outbox: { reconciler: { firstDelayMs: 2_000 } },
     })
+    stack = await stackStarting
     if (stopping) return
     const { connector, sandbox, connectorUrl, sandboxUrl } = stack
     if (stack.fellBack.connector) emit('port', { connector: connectorUrl }, `port ${connectorPort} is taken: the connector listens on ${connectorUrl}`)
@@ -248,9 +250,8 @@ async function runDev(): Promise<void> {
     emit('ready', ready, readyText(ready, key.secret, keyCreated, shown))
   }
 
-  starting = start()
   try {
-    await starting
+    await start()
   } catch (error) {
     if (stopping) return
     process.stderr.write(`pnpm start failed: ${(error as Error).message}\n`)
