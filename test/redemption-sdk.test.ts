@@ -56,6 +56,11 @@ test('server side with an API key: lookup, redeem, and the redeem is visible in 
   assert.is(looked.redeemable, true)
   assert.is(looked.pinRequired, true)
   assert.ok(looked.requestId)
+  // The PIN travels with a lookup too, so a wrong one shows before the shopper pays.
+  const wrongPin = await sdk.lookup({ benefitCode: inst.code, benefitPin: '0000' })
+  assert.is(wrongPin.redeemable, false)
+  assert.is(wrongPin.reason, 'PIN_MISMATCH')
+  assert.is((await sdk.lookup({ benefitCode: inst.code, benefitPin: '2468' })).redeemable, true)
   const result = await sdk.redeem({ benefitCode: inst.code, benefitPin: '2468', orderId: 'order-77', usedAmount: { currency: 'HKD', value: '1000' } })
   assert.is(result.replayed, false)
   assert.is(result.instance.status, 'USED')

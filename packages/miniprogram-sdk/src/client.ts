@@ -113,7 +113,8 @@ export function createRedemptionClient(options: RedemptionClientOptions): Redemp
 
     async lookup(input: LookupInput, callOptions?: CallOptions): Promise<LookupResult> {
       if (!input || typeof input.benefitCode !== 'string' || input.benefitCode === '') throw invalid('benefitCode is required')
-      const { body, response } = await call('/v1/benefits/lookup', { benefitCode: input.benefitCode }, callOptions)
+      const request = input.benefitPin === undefined ? { benefitCode: input.benefitCode } : { benefitCode: input.benefitCode, benefitPin: input.benefitPin }
+      const { body, response } = await call('/v1/benefits/lookup', request, callOptions)
       return {
         ...(body as Omit<LookupResult, 'requestId'>),
         requestId: getHeader(response.headers, 'x-request-id'),

@@ -65,6 +65,8 @@ export interface RedeemResult {
 
 export interface LookupInput {
   benefitCode: string
+  /** When given, a wrong PIN shows as `reason: 'PIN_MISMATCH'` before the shopper pays. */
+  benefitPin?: string
 }
 
 export interface LookupResult {
