@@ -19,6 +19,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { Agent, request as httpRequest } from 'node:http'
 import { createRequire } from 'node:module'
 import { loadPrivateKey, loadPublicKey, PublicKeyring, signRequest, verifyResponse } from '@benefitkit/shared/signing'
 import { hmacAuthorization } from './support/hmac.js'
@@ -89,7 +90,7 @@ export interface LoadResult {
   /** Correct answers per second. */
   rate: number
   latencyMs: { p50: number; p90: number; p99: number; max: number; samples: number }
-  /** autocannon's own percentiles (1 ms resolution; corrected for coordinated omission in fixed-rate runs). */
+  /** autocannon's own percentiles (1 ms resolution); NaN for paced runs. */
   autocannonLatencyMs: { p50: number; p99: number; max: number }
 }
 
@@ -256,6 +257,114 @@ function run(job: LoadJob): Promise<LoadResult> {
   })
 }
 
+/**
+ * A steady rate, open loop: request i is due at start + i / rate and is sent
+ * then whether or not earlier ones were answered (keep-alive sockets, as many
+ * as needed up to `maxSockets`). Latency counts from the due time, so a stall
+ * shows in full (no coordinated omission).
+ *
+ * autocannon's own rate limit is not used for this: it gives each connection
+ * a budget per second and releases it at every second boundary, so "300/s"
+ * arrives as a burst of 300 at the top of each second.
+ */
+export interface PacedJob {
+  label: string
+  url: string
+  rate: number
+  count: number
+  maxSockets: number
+  capSeconds: number
+  request: RequestSpec
+}
+
+async function paced(job: PacedJob): Promise<LoadResult> {
+  const { next, check } = requestFactory(job.request)
+  const target = new URL(job.url)
+  const agent = new Agent({ keepAlive: true, maxSockets: job.maxSockets })
+  const latencies: number[] = []
+  let ok = 0
+  let bad = 0
+  let errors = 0
+  let badSample: string | undefined
+  let sent = 0
+  let done = 0
+  const started = performance.now()
+  const deadline = started + job.capSeconds * 1000
+  let lastReport = started
+  await new Promise<void>((resolve) => {
+    const finish = () => {
+      if (done === sent && (sent === job.count || performance.now() > deadline)) resolve()
+    }
+    const send = (due: number) => {
+      const built = next()
+      if (!built) {
+        done++
+        errors++
+        return
+      }
+      const req = httpRequest(
+        { host: target.hostname, port: target.port, method: built.method, path: built.path, agent, headers: { ...built.headers, 'content-length': Buffer.byteLength(built.body) } },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => {
+            latencies.push(performance.now() - due)
+            const body = Buffer.concat(chunks).toString('utf8')
+            const headers: Record<string, string> = {}
+            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v
+            if (check(res.statusCode ?? 0, body, headers)) ok++
+            else {
+              bad++
+              badSample ??= `HTTP ${res.statusCode} ${body.slice(0, 300)}`
+            }
+            done++
+            finish()
+          })
+        },
+      )
+      req.on('error', () => {
+        errors++
+        done++
+        finish()
+      })
+      req.end(built.body)
+    }
+    const tick = () => {
+      const now = performance.now()
+      while (sent < job.count && started + (sent * 1000) / job.rate <= now && now < deadline) send(started + (sent++ * 1000) / job.rate)
+      if (now - lastReport >= 2000) {
+        lastReport = now
+        rpcProgress(`    ${job.label}: ${done} answers of ${job.count}`)
+      }
+      if (sent < job.count && now < deadline) setTimeout(tick, 1)
+      else finish()
+    }
+    tick()
+  })
+  agent.destroy()
+  const seconds = (performance.now() - started) / 1000
+  const sorted = Float64Array.from(latencies).sort()
+  return {
+    label: job.label,
+    responses: ok + bad,
+    ok,
+    bad,
+    ...(badSample ? { badSample } : {}),
+    errors,
+    timeouts: 0,
+    seconds,
+    rate: ok / seconds,
+    latencyMs: {
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+      samples: sorted.length,
+    },
+    autocannonLatencyMs: { p50: NaN, p99: NaN, max: NaN },
+  }
+}
+
 export interface PrepareIssueArgs {
   pool: string
   count: number
@@ -288,4 +397,5 @@ serveRpc({
     return { count: requests.length, seconds: (performance.now() - started) / 1000 }
   },
   run,
+  paced,
 })

@@ -119,9 +119,13 @@ serveRpc(
       const cpu = process.cpuUsage(cpuMark)
       const rss = process.memoryUsage.rss()
       rssPeakSampled = Math.max(rssPeakSampled, rss)
+      const memory = process.memoryUsage()
       return {
         cpuMs: (cpu.user + cpu.system) / 1000,
         rssMb: rss / 2 ** 20,
+        heapUsedMb: memory.heapUsed / 2 ** 20,
+        heapTotalMb: memory.heapTotal / 2 ** 20,
+        externalMb: memory.external / 2 ** 20,
         peakRssMb: Math.max(rssPeakSampled, process.resourceUsage().maxRSS * 1024) / 2 ** 20,
       }
     },
@@ -143,6 +147,15 @@ serveRpc(
       mkdirSync(dirname(file), { recursive: true })
       writeFileSync(file, JSON.stringify(profile))
       return { file }
+    },
+
+    /** Memory after a full GC (the server runs with --expose-gc): what is live, as opposed to what V8 keeps around. */
+    'after-gc'() {
+      const gc = (globalThis as { gc?: () => void }).gc
+      if (!gc) return null
+      gc()
+      const memory = process.memoryUsage()
+      return { rssMb: memory.rss / 2 ** 20, heapUsedMb: memory.heapUsed / 2 ** 20, heapTotalMb: memory.heapTotal / 2 ** 20, externalMb: memory.external / 2 ** 20 }
     },
 
     /** Rows per table, to check what the load did. */
