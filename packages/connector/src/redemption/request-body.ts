@@ -15,11 +15,20 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   }
 }
 
+/** Refuses bytes that are not UTF-8 instead of replacing them with U+FFFD (as the platform API does). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
 /** Parses and validates a JSON body; a 400 names every field that is wrong. */
 export function parseBody<S extends z.ZodType>(schema: S, raw: Buffer): z.output<S> {
+  let text: string
+  try {
+    text = UTF8.decode(raw)
+  } catch {
+    throw invalidRequest('request body must be UTF-8 (JSON text)')
+  }
   let value: unknown
   try {
-    value = JSON.parse(raw.toString('utf8'))
+    value = JSON.parse(text)
   } catch {
     throw invalidRequest('request body must be a JSON object')
   }
