@@ -571,6 +571,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         await killChild(exited)
         kills++
         killsDuringStartup++
+        if (kills % 10 === 0) say(`  kill ${kills}/${options.kills} (during start-up)`)
         continue
       }
       let u: string
@@ -670,7 +671,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           if (!row || row.issuing_id !== record.id || row.code !== instance.code) violate(`issue ${record.id}: instance ${instance.id} from its answer is not in the database as answered`)
         }
       }
-      if (record.state === 'reversed' && state !== 'REVERSED' && state !== 'TOMBSTONE') violate(`issue ${record.id} reversal acknowledged, database says ${state}`)
+      // Reversed: nothing live under the id — reversed, never issued (tombstone), or refused in the first place.
+      if (record.state === 'reversed' && state !== 'REVERSED' && state !== 'TOMBSTONE' && state !== 'REJECTED') {
+        violate(`issue ${record.id} reversal acknowledged, database says ${state}`)
+      }
       if (record.state === 'refused' && state === 'ISSUED') violate(`issue ${record.id} refused to the platform, database says ISSUED`)
     }
 
