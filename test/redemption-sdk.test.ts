@@ -171,16 +171,17 @@ test('errors arrive as typed errors with the API code, status and request id; no
   const pinned = await seedInstance(env.db, { pin: '1357' })
   const retries: string[] = []
   const sdk = client(env, { onRetry: ({ error }) => retries.push(error.code) })
-  const cases: Array<[Promise<unknown>, string, number]> = [
-    [sdk.redeem({ benefitCode: expired.code }), 'BENEFIT_EXPIRED', 422],
-    [sdk.redeem({ benefitCode: reversed.code }), 'BENEFIT_REVERSED', 409],
-    [sdk.redeem({ benefitCode: 'NO-SUCH-CODE' }), 'BENEFIT_NOT_FOUND', 404],
-    [sdk.redeem({ benefitCode: pinned.code, benefitPin: '0000' }), 'PIN_MISMATCH', 422],
-    [sdk.redeem({ benefitCode: pinned.code, benefitPin: '1357', userId: 'someone-else' }), 'USER_MISMATCH', 422],
-    [sdk.redeem({ benefitCode: pinned.code, useScene: 'MARS' as never }), 'INVALID_REQUEST', 400],
+  // Run one after the other: a call started early would reject before anyone awaits it.
+  const cases: Array<[() => Promise<unknown>, string, number]> = [
+    [() => sdk.redeem({ benefitCode: expired.code }), 'BENEFIT_EXPIRED', 422],
+    [() => sdk.redeem({ benefitCode: reversed.code }), 'BENEFIT_REVERSED', 409],
+    [() => sdk.redeem({ benefitCode: 'NO-SUCH-CODE' }), 'BENEFIT_NOT_FOUND', 404],
+    [() => sdk.redeem({ benefitCode: pinned.code, benefitPin: '0000' }), 'PIN_MISMATCH', 422],
+    [() => sdk.redeem({ benefitCode: pinned.code, benefitPin: '1357', userId: 'someone-else' }), 'USER_MISMATCH', 422],
+    [() => sdk.redeem({ benefitCode: pinned.code, useScene: 'MARS' as never }), 'INVALID_REQUEST', 400],
   ]
   for (const [call, code, status] of cases) {
-    const error = await failure(call)
+    const error = await failure(call())
     assert.is(error.code, code)
     assert.is(error.status, status)
     assert.ok(error.requestId, `${code} carries the request id`)
