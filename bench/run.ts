@@ -20,7 +20,7 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openDatabase } from '@benefitkit/connector'
@@ -89,7 +89,11 @@ interface Measured {
   load: LoadResult
   /** CPU of the server process per correct answer, µs (all its threads). */
   cpuUsPerRequest: number
+  /** Share of one core the server used during the run (CPU time ÷ wall time). */
+  serverCoreShare: number
   rssMb: number
+  /** 1-minute load average when the run started and ended (other work on the machine shows here). */
+  loadAverage: [number, number]
 }
 
 let step = 0
@@ -104,9 +108,11 @@ const profiled: ProfileSummary[] = []
 /** One measured run: the server's CPU counted around it (and, with --profile, sampled by V8's profiler). */
 async function measure(server: RpcChild, driver: RpcChild, job: LoadJob | PacedJob, profile = false, how: 'run' | 'paced' = 'run'): Promise<Measured> {
   if (profile) await server.call('profile-start', {})
+  const loadBefore = loadavg()[0]!
   await server.call('cpu-mark')
   const load = await driver.call<LoadResult>(how, job)
   const cpu = await server.call<CpuRead>('cpu-read')
+  const loadAfter = loadavg()[0]!
   if (profile) {
     const slug = job.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase()
     const { file } = await server.call<{ file: string }>('profile-stop', { file: join(PROFILE_DIR, `${slug}.cpuprofile`) })
@@ -118,7 +124,15 @@ async function measure(server: RpcChild, driver: RpcChild, job: LoadJob | PacedJ
       `RSS ${cpu.rssMb.toFixed(0)} MB (peak ${cpu.peakRssMb.toFixed(0)}, JS heap ${cpu.heapUsedMb.toFixed(0)}/${cpu.heapTotalMb.toFixed(0)} MB)`,
   )
   if (load.bad || load.errors) progress(`    ! ${job.label}: ${load.bad} wrong answers (${load.badSample ?? 'transport errors'}), ${load.errors} errors`)
-  return { load, cpuUsPerRequest: (cpu.cpuMs * 1000) / Math.max(load.ok, 1), rssMb: cpu.rssMb }
+  const serverCoreShare = cpu.cpuMs / 1000 / load.seconds
+  progress(`      server busy ${(serverCoreShare * 100).toFixed(0)} % of a core; load average ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)}`)
+  return {
+    load,
+    cpuUsPerRequest: (cpu.cpuMs * 1000) / Math.max(load.ok, 1),
+    serverCoreShare: Number(serverCoreShare.toFixed(3)),
+    rssMb: cpu.rssMb,
+    loadAverage: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
+  }
 }
 
 function runSigningBaseline(): Promise<{ opsPerSec: number; cpuUsPerOp: number; spreadPct: number }> {
@@ -331,8 +345,11 @@ async function main(): Promise<void> {
     }, args.profile)
     const counts = await server.call<Record<string, number>>('counts')
     const memory = await server.call<CpuRead>('cpu-read')
-    const afterGc = await server.call<{ rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number } | null>('after-gc')
-    if (afterGc) progress(`    connector memory after a full GC: RSS ${afterGc.rssMb.toFixed(0)} MB, JS heap ${afterGc.heapUsedMb.toFixed(0)}/${afterGc.heapTotalMb.toFixed(0)} MB, external ${afterGc.externalMb.toFixed(0)} MB`)
+    const afterGc = await server.call<{ rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; spacesMb: Record<string, number> } | null>('after-gc')
+    if (afterGc) {
+      progress(`    connector memory after a full GC: RSS ${afterGc.rssMb.toFixed(0)} MB, JS heap ${afterGc.heapUsedMb.toFixed(0)}/${afterGc.heapTotalMb.toFixed(0)} MB, external ${afterGc.externalMb.toFixed(0)} MB`)
+      progress(`      V8 spaces committed (MB): ${Object.entries(afterGc.spacesMb).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    }
     await server.close()
     server = undefined
     if (P.helloTwice) {
@@ -433,9 +450,11 @@ async function main(): Promise<void> {
     })
 
     const totalSeconds = (performance.now() - started) / 1000
+    const loadAtEnd = loadavg().map((n) => Number(n.toFixed(2)))
     const result = {
       command,
       machine,
+      loadAverageAtEnd: loadAtEnd,
       busy,
       mode: QUICK ? 'quick' : 'full',
       connections: CONNECTIONS,
@@ -456,7 +475,7 @@ async function main(): Promise<void> {
     ]
     const head = [
       `benefitkit bench — ${machine.date}, commit ${machine.commit}`,
-      `machine: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGb} GB RAM, ${machine.platform}, node ${machine.node}; load average at start ${machine.loadAverage.join(' ')}`,
+      `machine: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGb} GB RAM, ${machine.platform}, node ${machine.node}; load average at start ${machine.loadAverage.join(' ')}, at the end ${loadAtEnd.join(' ')}`,
       `command: ${command}  (${result.mode}, ${CONNECTIONS} connections, ${P.seconds} s per measured run, ${totalSeconds.toFixed(0)} s in all)`,
     ]
     if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)

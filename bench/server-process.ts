@@ -15,6 +15,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { dirname } from 'node:path'
 import { createRequire } from 'node:module'
 import { Connector, createApiKey, createLogger, createTemplate, applySyncOutcome, loadConfig } from '@benefitkit/connector'
@@ -155,7 +156,9 @@ serveRpc(
       if (!gc) return null
       gc()
       const memory = process.memoryUsage()
-      return { rssMb: memory.rss / 2 ** 20, heapUsedMb: memory.heapUsed / 2 ** 20, heapTotalMb: memory.heapTotal / 2 ** 20, externalMb: memory.external / 2 ** 20 }
+      // Where V8's committed memory sits (new space grows under allocation pressure and stays committed).
+      const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, Number((s.space_size / 2 ** 20).toFixed(1))]))
+      return { rssMb: memory.rss / 2 ** 20, heapUsedMb: memory.heapUsed / 2 ** 20, heapTotalMb: memory.heapTotal / 2 ** 20, externalMb: memory.external / 2 ** 20, spacesMb: spaces }
     },
 
     /** Rows per table, to check what the load did. */
