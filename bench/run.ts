@@ -2,7 +2,7 @@
  * `corepack pnpm bench`: every figure of product.md's "Targets", each next to
  * a baseline measured in the same run on the same machine, as ratios.
  *
- *   corepack pnpm bench [--quick] [--json] [--profile] [--write | --no-write] [--connections 32]
+ *   corepack pnpm bench [--quick] [--json] [--profile] [--write | --no-write] [--connections 32] [--server-node-args="--flag …"]
  *
  * Processes (2 cores: the process under test gets one, the load generator the other):
  *   - bench/server-process.ts — the connector (or the bare Koa baseline), bundled
@@ -50,8 +50,11 @@ const { values: args } = parseArgs({
     write: { type: 'boolean' },
     'no-write': { type: 'boolean', default: false },
     connections: { type: 'string', default: '32' },
+    /** Extra node flags for the process under test (e.g. "--max-semi-space-size=4"), to try settings. */
+    'server-node-args': { type: 'string', default: '' },
   },
 })
+const SERVER_NODE_ARGS = args['server-node-args'].split(' ').filter(Boolean)
 
 const QUICK = args.quick
 const CONNECTIONS = Number(args.connections)
@@ -217,8 +220,8 @@ async function main(): Promise<void> {
     // Profiled, the connector runs from its sources through tsx, so the profile names our files and lines.
     const startServer = async (profile = false): Promise<RpcChild> => {
       const child = profile
-        ? await forkRpc(join(repoRoot, 'bench/server-process.ts'), { env, cwd: repoRoot, execArgv: ['--expose-gc'], onProgress })
-        : await forkRpc(serverBundle, { tsx: false, env, cwd: repoRoot, execArgv: ['--expose-gc'], onProgress })
+        ? await forkRpc(join(repoRoot, 'bench/server-process.ts'), { env, cwd: repoRoot, execArgv: ['--expose-gc', ...SERVER_NODE_ARGS], onProgress })
+        : await forkRpc(serverBundle, { tsx: false, env, cwd: repoRoot, execArgv: ['--expose-gc', ...SERVER_NODE_ARGS], onProgress })
       children.push(child)
       return child
     }
