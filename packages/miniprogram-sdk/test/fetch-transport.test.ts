@@ -143,21 +143,27 @@ test('409 BENEFIT_ALREADY_USED is final, and the error carries the Idempotency-K
 })
 
 test('the total deadline stops retries, with the last error', async () => {
-  const api = fresh()
-  api.enqueue(...Array.from({ length: 50 }, () => ({ status: 503, code: 'UNAVAILABLE' })))
-  const started = Date.now()
-  const error = await rejection(
-    // The deadline is generous so that on a loaded machine one attempt never eats all of it.
-    client({ retry: { maxAttempts: 50, baseDelayMs: 40, maxDelayMs: 80, deadlineMs: 1500 } }).redeem({ benefitCode: 'CODE-1' }),
-  )
-  const elapsed = Date.now() - started
-  assert.is(error.code, 'UNAVAILABLE')
-  assert.is(error.retryable, true)
-  assert.ok(elapsed < 2000, `took ${elapsed} ms`)
-  assert.ok(api.seen.length >= 2 && api.seen.length < 50, `${api.seen.length} attempts`)
-  // An attempt the deadline cut short may still be on its way to the fake: let it land
-  // here rather than in the next test's queue.
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  // Its own server: an attempt the deadline cuts short may still arrive later,
+  // and must not land in the next test's queue.
+  const own = new FakeRedemptionApi()
+  own.addApiKey(apiKey)
+  own.enqueue(...Array.from({ length: 50 }, () => ({ status: 503, code: 'UNAVAILABLE' })))
+  const ownServer = await startHttpServer(() => own)
+  try {
+    const started = Date.now()
+    const error = await rejection(
+      client({ baseUrl: ownServer.url, retry: { maxAttempts: 50, baseDelayMs: 40, maxDelayMs: 80, deadlineMs: 1500 } }).redeem({ benefitCode: 'CODE-1' }),
+    )
+    const elapsed = Date.now() - started
+    // The last error is the 503, or the timeout of an attempt the deadline cut short.
+    assert.ok(['UNAVAILABLE', 'TIMEOUT'].includes(error.code), error.code)
+    assert.is(error.retryable, true)
+    assert.ok(elapsed < 2000, `took ${elapsed} ms`)
+    assert.ok(own.seen.length >= 2 && own.seen.length < 50, `${own.seen.length} attempts`)
+  } finally {
+    ownServer.server.closeAllConnections()
+    ownServer.server.close()
+  }
 })
 
 test('a Retry-After beyond the deadline fails at once instead of waiting', async () => {
