@@ -90,6 +90,8 @@ export interface LoadResult {
   /** Correct answers per second. */
   rate: number
   latencyMs: { p50: number; p90: number; p99: number; max: number; samples: number }
+  /** Share of one core this load generator used (near 1: the client, not the server, set the pace). */
+  driverCoreShare: number
   /** autocannon's own percentiles (1 ms resolution); NaN for paced runs. */
   autocannonLatencyMs: { p50: number; p99: number; max: number }
 }
@@ -181,6 +183,7 @@ function run(job: LoadJob): Promise<LoadResult> {
   const latencies: number[] = []
   const first = next()
   if (!first) throw new Error(`${job.label}: no requests to send`)
+  const cpu = process.cpuUsage()
   let pending: BuiltRequest | undefined = first
   return new Promise((resolve, reject) => {
     const instance = autocannon({
@@ -233,7 +236,9 @@ function run(job: LoadJob): Promise<LoadResult> {
       clearTimeout(cap)
       const seconds = (result.finish.getTime() - result.start.getTime()) / 1000
       const sorted = Float64Array.from(latencies).sort()
+      const used = process.cpuUsage(cpu)
       resolve({
+        driverCoreShare: Number(((used.user + used.system) / 1e6 / seconds).toFixed(3)),
         label: job.label,
         responses: ok + bad,
         ok,
@@ -288,6 +293,7 @@ async function paced(job: PacedJob): Promise<LoadResult> {
   let badSample: string | undefined
   let sent = 0
   let done = 0
+  const cpu = process.cpuUsage()
   const started = performance.now()
   const deadline = started + job.capSeconds * 1000
   let lastReport = started
@@ -344,7 +350,9 @@ async function paced(job: PacedJob): Promise<LoadResult> {
   agent.destroy()
   const seconds = (performance.now() - started) / 1000
   const sorted = Float64Array.from(latencies).sort()
+  const used = process.cpuUsage(cpu)
   return {
+    driverCoreShare: Number(((used.user + used.system) / 1e6 / seconds).toFixed(3)),
     label: job.label,
     responses: ok + bad,
     ok,

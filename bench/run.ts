@@ -128,7 +128,9 @@ async function measure(server: RpcChild, driver: RpcChild, job: LoadJob | PacedJ
   )
   if (load.bad || load.errors) progress(`    ! ${job.label}: ${load.bad} wrong answers (${load.badSample ?? 'transport errors'}), ${load.errors} errors`)
   const serverCoreShare = cpu.cpuMs / 1000 / load.seconds
-  progress(`      server busy ${(serverCoreShare * 100).toFixed(0)} % of a core; load average ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)}`)
+  progress(
+    `      server busy ${(serverCoreShare * 100).toFixed(0)} % of a core, load generator ${(load.driverCoreShare * 100).toFixed(0)} %; load average ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)}`,
+  )
   return {
     load,
     cpuUsPerRequest: (cpu.cpuMs * 1000) / Math.max(load.ok, 1),
@@ -256,11 +258,14 @@ async function main(): Promise<void> {
         idPrefix: `${pool}${Date.now().toString(36)}`,
       } satisfies PrepareIssueArgs)
     const issueRequest = (pool: string) => ({ kind: 'issue' as const, pool, clientId: CLIENT_ID, isvPublicKey: keys.isv.publicKeyBase64 })
-    const warmCount = Math.ceil(sign.opsPerSec * P.warmSeconds * 0.5)
-    const maxCount = Math.ceil(sign.opsPerSec * P.seconds)
-    const signed = await prepare('max', warmCount + maxCount + 2 * CONNECTIONS + 20)
+    // The warm-up also sizes the measured run: a pool for about P.seconds at the warm-up's pace (it can only be faster warm).
+    const warmCount = Math.ceil(sign.opsPerSec * P.warmSeconds * 0.3)
+    const warmSigned = await prepare('warm', warmCount + 2 * CONNECTIONS + 20)
+    progress(`    signed ${warmSigned.count} warm-up requests in ${warmSigned.seconds.toFixed(1)} s (not counted)`)
+    const warm = await driver.call<LoadResult>('run', { label: 'issue warm-up', url, connections: CONNECTIONS, amount: warmCount, capSeconds: 30, request: issueRequest('warm') } satisfies LoadJob)
+    const maxCount = Math.ceil(Math.min(sign.opsPerSec, warm.rate * 1.5) * P.seconds)
+    const signed = await prepare('max', maxCount + 2 * CONNECTIONS + 20)
     progress(`    signed ${signed.count} requests in ${signed.seconds.toFixed(1)} s (not counted)`)
-    await driver.call('run', { label: 'issue warm-up', url, connections: CONNECTIONS, amount: warmCount, capSeconds: 30, request: issueRequest('max') } satisfies LoadJob)
     const issue = await measure(server, driver, {
       label: 'issueBenefit',
       url,
@@ -331,13 +336,14 @@ async function main(): Promise<void> {
     const lookupHmac = await measure(server, driver, lookupJob(P.seconds, 'lookup (API key: HMAC, nonce recorded)', { secret }), args.profile)
 
     phase('connector: redemption (HMAC with a fresh nonce, one transaction: instance USED, redemption, outbox row, idempotency record)')
-    const redeemCount = Math.min(250_000, Math.ceil(lookup.load.rate * P.seconds))
     const warmCodes = join(work, 'redeem-warm-codes.txt')
     const redeemCodes = join(work, 'redeem-codes.txt')
-    progress(`    seeding ${redeemCount + 500 + 2 * CONNECTIONS + 20} instances…`)
-    await seed(dbFile, 500 + CONNECTIONS + 10, 'bench-redeem-user', warmCodes)
+    await seed(dbFile, 1000 + CONNECTIONS + 10, 'bench-redeem-user', warmCodes)
+    const redeemWarm = await driver.call<LoadResult>('run', { label: 'redeem warm-up', url, connections: CONNECTIONS, amount: 1000, capSeconds: 30, request: { kind: 'redeem', secret, codesFile: warmCodes } } satisfies LoadJob)
+    // Enough benefits for about P.seconds at 1.5 × the warm-up's pace.
+    const redeemCount = Math.min(250_000, Math.ceil(Math.min(lookup.load.rate, redeemWarm.rate * 1.5) * P.seconds))
+    progress(`    seeding ${redeemCount + CONNECTIONS + 10} instances…`)
     await seed(dbFile, redeemCount + CONNECTIONS + 10, 'bench-redeem-user', redeemCodes)
-    await driver.call('run', { label: 'redeem warm-up', url, connections: CONNECTIONS, amount: 500, capSeconds: 30, request: { kind: 'redeem', secret, codesFile: warmCodes } } satisfies LoadJob)
     const redeem = await measure(server, driver, {
       label: 'redeem',
       url,
@@ -474,7 +480,7 @@ async function main(): Promise<void> {
 
     const tableRows = [
       ['figure', 'value', 'baseline (same run)', 'ratio', 'ratio per CPU s', 'target', 'verdict'],
-      ...rows.map((r) => [r.figure, r.value, r.baseline, r.ratioWall?.toFixed(2) ?? '', r.ratioCpu?.toFixed(2) ?? '', r.target, r.verdict]),
+      ...rows.map((r) => [r.figure, r.value, r.baseline, r.ratioWall?.toFixed(3) ?? '', r.ratioCpu?.toFixed(3) ?? '', r.target, r.verdict]),
     ]
     const head = [
       `benefitkit bench — ${machine.date}, commit ${machine.commit}`,
