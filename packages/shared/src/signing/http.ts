@@ -35,36 +35,31 @@ export interface SignRequestInput {
   time?: string
 }
 
-/** The headers of a signed request: Client-Id, Request-Time, Signature, Content-Type. */
-export function signRequest({ method = 'POST', path, clientId, body, key, time = formatProtocolTime() }: SignRequestInput): SignedHeaders {
+/**
+ * An answer is signed exactly like a request, over the request's method, path
+ * and Client-Id (so it is bound to its request), with the time in `Response-Time`.
+ */
+export type SignResponseInput = SignRequestInput
+
+function signedHeaders(timeHeader: 'Request-Time' | 'Response-Time', input: SignRequestInput): SignedHeaders {
+  const { method = 'POST', path, clientId, body, key, time = formatProtocolTime() } = input
   const signature = signContent(buildSignContent({ method, path, clientId, time, body }), key.privateKey)
   return {
     'Content-Type': 'application/json; charset=UTF-8',
     'Client-Id': clientId,
-    'Request-Time': time,
+    [timeHeader]: time,
     Signature: formatSignatureHeader({ keyVersion: key.keyVersion, signature }),
   }
 }
 
-export interface SignResponseInput {
-  /** The request's method, path and Client-Id: an answer is bound to its request. */
-  method?: string
-  path: string
-  clientId: string
-  body: string | Uint8Array
-  key: SigningKey
-  time?: string
+/** The headers of a signed request: Client-Id, Request-Time, Signature, Content-Type. */
+export function signRequest(input: SignRequestInput): SignedHeaders {
+  return signedHeaders('Request-Time', input)
 }
 
 /** The headers of a signed answer: Client-Id, Response-Time, Signature, Content-Type. */
-export function signResponse({ method = 'POST', path, clientId, body, key, time = formatProtocolTime() }: SignResponseInput): SignedHeaders {
-  const signature = signContent(buildSignContent({ method, path, clientId, time, body }), key.privateKey)
-  return {
-    'Content-Type': 'application/json; charset=UTF-8',
-    'Client-Id': clientId,
-    'Response-Time': time,
-    Signature: formatSignatureHeader({ keyVersion: key.keyVersion, signature }),
-  }
+export function signResponse(input: SignResponseInput): SignedHeaders {
+  return signedHeaders('Response-Time', input)
 }
 
 export type InboundCheck =
