@@ -182,11 +182,13 @@ function headerMutation(base: Body, path: string): fc.Arbitrary<Case> {
   const SIG = ['INVALID_SIGNATURE', 'PARAM_ILLEGAL']
   const setSignature = (fn: (sig: string) => string) => (h: Record<string, string>) => ({ ...h, Signature: h.Signature!.replace(/signature=(.*)$/, (_m, s: string) => `signature=${fn(s)}`) })
   return fc.oneof(
-    // Flips stay clear of the last characters, where base64 has spare bits.
+    // Flip a character of the base64 itself, not of its URL encoding (`%2F` → `%2f`
+    // decodes to the same bytes), and clear of the last characters, where base64 has spare bits.
     fc.tuple(fc.nat(), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')).map(([at, ch]) =>
       c('signature character changed', setSignature((s) => {
-        const i = at % Math.floor(s.length * 0.8)
-        return s.slice(0, i) + (s[i] === ch ? (ch === 'A' ? 'B' : 'A') : ch) + s.slice(i + 1)
+        const raw = decodeURIComponent(s)
+        const i = at % Math.floor(raw.length * 0.8)
+        return encodeURIComponent(raw.slice(0, i) + (raw[i] === ch ? (ch === 'A' ? 'B' : 'A') : ch) + raw.slice(i + 1))
       }), SIG),
     ),
     fc.integer({ min: 1, max: 300 }).map((n) => c('signature truncated', setSignature((s) => s.slice(0, Math.max(0, s.length - n))), SIG)),
