@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
+import type { Database, IdempotencyKeyTable, RedemptionTable } from '../db/schema.js'
 import { prepareQuery, type Param } from './prepared.js'
 
 /** The instance columns a redeem or lookup needs, plus the template's title. */
@@ -21,29 +21,9 @@ const INSTANCE_COLUMNS = [
   'templates.title',
 ] as const
 
-export interface NewRedemption {
-  id: string
-  instance_id: string
-  template_id: string
-  user_id: string
-  use_scene: string
-  used_amount_json: string | null
-  order_id: string | null
-  store_id: string | null
-  api_key_id: string | null
-  use_request_id: string
-  redeemed_at: number
-}
-
-export interface NewIdempotencyRecord {
-  scope: string
-  key: string
-  fingerprint: string
-  status_code: number
-  response_json: string
-  created_at: number
-  expires_at: number
-}
+/** Every column is set on insert, so the table types themselves describe a new row. */
+export type NewRedemption = RedemptionTable
+export type NewIdempotencyRecord = IdempotencyKeyTable
 
 /**
  * Every statement of the redemption hot paths, compiled once per connector.
