@@ -7,7 +7,7 @@ import { TEST_CLIENT_ID } from '../packages/connector/test/support/connector.js'
 import { issue, syncedTemplate, withConnector } from '../packages/connector/test/support/issuing.js'
 import { testKeys } from '../packages/connector/test/support/keys.js'
 import type { TestConnector } from '../packages/connector/test/support/connector.js'
-import { request } from 'node:http'
+import { sendRaw, type RawAnswer } from './support/raw-http.js'
 
 /**
  * Property-based fuzzing of the four calls the platform makes to the connector
@@ -222,28 +222,9 @@ function readable(c: Case): Case {
 
 /* --------------------------------------------------------------- sending */
 
-interface Answer {
-  status: number
-  headers: Record<string, string>
-  raw: string
-}
+type Answer = RawAnswer
 
-function send(url: string, method: string, path: string, headers: Record<string, string>, body: string | Buffer): Promise<Answer> {
-  const target = new URL(path, url)
-  return new Promise((resolve, reject) => {
-    const req = request(target, { method, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => {
-        const flat: Record<string, string> = {}
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') flat[k] = v
-        resolve({ status: res.statusCode ?? 0, headers: flat, raw: Buffer.concat(chunks).toString('utf8') })
-      })
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
+const send = sendRaw
 
 /** Every row of the tables the platform's calls may write. */
 function snapshot(t: TestConnector): string {

@@ -1,4 +1,3 @@
-import { request } from 'node:http'
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { IDEMPOTENCY_KEY, LookupRequest, RedeemRequest, REDEMPTION_ERROR_STATUS,
 import { testConfig } from '../packages/connector/test/support/connector.js'
 import { seedInstances, seedTemplate, type SeededInstance } from '../packages/connector/test/support/seed-instances.js'
 import { hmacAuthorization } from '../bench/support/hmac.js'
+import { sendRaw, type RawAnswer } from './support/raw-http.js'
 
 /**
  * Property-based fuzzing of the redemption API (POST /v1/redemptions and
@@ -265,27 +265,9 @@ function readable(c: Case): Case {
 
 /* --------------------------------------------------------------- sending */
 
-interface Answer {
-  status: number
-  headers: Record<string, string>
-  raw: string
-}
+type Answer = RawAnswer
 
-function send(url: string, path: string, headers: Record<string, string>, body: string | Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, url), { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        const flat: Record<string, string> = {}
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') flat[k] = v
-        resolve({ status: res.statusCode ?? 0, headers: flat, raw: Buffer.concat(chunks).toString('utf8') })
-      })
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
+const send = (url: string, path: string, headers: Record<string, string>, body: string | Buffer) => sendRaw(url, 'POST', path, headers, body)
 
 /** What a redemption may change; nonces and the key's last use are left out (any verified signature burns its nonce). */
 function snapshot(env: Env): string {
