@@ -23,6 +23,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { scriptArguments } from './script-arguments.js'
 import { createApiKey, createLogger, findTemplate, type Db } from '@benefitkit/connector'
 import { createRedemptionClient, isBenefitKitError } from '@benefitkit/miniprogram-sdk'
 import { fetchTransport } from '@benefitkit/miniprogram-sdk/fetch'
@@ -44,6 +45,7 @@ expected result, 1 otherwise.
 let args: { json: boolean; keep: boolean; help: boolean }
 try {
   args = parseArgs({
+    args: scriptArguments(),
     options: { json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
     strict: true,
   }).values as typeof args

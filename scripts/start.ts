@@ -25,6 +25,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { scriptArguments } from './script-arguments.js'
 import { createLogger, runCli, type TemplateRow } from '@benefitkit/connector'
 import { formatEvent, type SandboxEvent } from '@benefitkit/sandbox'
 import {
@@ -65,6 +66,7 @@ function fail(message: string, code = 1): never {
 let parsed: ReturnType<typeof parse>
 function parse() {
   return parseArgs({
+    args: scriptArguments(),
     options: {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
