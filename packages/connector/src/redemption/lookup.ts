@@ -2,7 +2,7 @@ import type { LookupAnswer, LookupRequest } from '@benefitkit/shared'
 import type { Principal } from './auth/authenticate.js'
 import { RedemptionError } from './errors.js'
 import { instanceView, redeemRefusal } from './instances.js'
-import type { QueryRunner } from './prepared.js'
+import type { QueryRunner } from '../db/prepared.js'
 import type { RedemptionQueries } from './queries.js'
 
 /**

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database, IdempotencyKeyTable, RedemptionTable } from '../db/schema.js'
-import { prepareQuery, type Param } from './prepared.js'
+import { prepareQuery, type Param } from '../db/prepared.js'
 
 /** The instance columns a redeem or lookup needs, plus the template's title. */
 const INSTANCE_COLUMNS = [

@@ -1,5 +1,5 @@
 import type { RedemptionQueries } from '../queries.js'
-import type { QueryRunner } from '../prepared.js'
+import type { QueryRunner } from '../../db/prepared.js'
 
 export interface CachedApiKey {
   id: string

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import type { QueryRunner } from '../prepared.js'
+import type { QueryRunner } from '../../db/prepared.js'
 import type { RedemptionQueries } from '../queries.js'
 
 export interface PendingNonce {
