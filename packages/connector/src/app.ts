@@ -7,6 +7,7 @@ import type { ConnectorContext } from './context.js'
 import { GroupCommit } from './db/group-commit.js'
 import { migrateToLatest, openDatabase, type OpenedDatabase } from './db/open.js'
 import { createAdminApi } from './admin/router.js'
+import { durableAnswers } from './http/durable-answers.js'
 import { GracefulClose } from './http/graceful-close.js'
 import { createHealthRouter } from './http/health.js'
 import { createLogger, type Logger } from './logger.js'
@@ -62,7 +63,7 @@ export class Connector {
     const platform = new PublicKeyring(
       Object.entries(config.platformPublicKeys).map(([version, text]) => [version, loadPublicKey(text)] as const),
     )
-    const database = openDatabase(config.db, { synchronous: config.dbSynchronous })
+    const database = openDatabase(config.db, { synchronous: config.dbSynchronous, syncInBackground: true })
     const migration = await migrateToLatest(database.db)
     if (migration.error) {
       await database.close()
@@ -80,6 +81,7 @@ export class Connector {
       logger,
       outbox: { wake: () => worker?.wake() },
       commits: new GroupCommit(database.db),
+      durability: database.durability,
       now: options.now ?? Date.now,
     })
     // In-flight deliveries may use the whole shutdown deadline (options.outbox can still say otherwise).
@@ -93,6 +95,7 @@ export class Connector {
     // The request log already wrote a line with the request id for errors it saw.
     app.on('error', (error: Error) => wasLogged(error) || logger.error({ err: error }, 'unhandled error in request'))
     app.use(requestLog({ logger, metrics }))
+    app.use(durableAnswers(context))
     const metricsRoute = createMetricsRoute({ metrics, public: config.metricsPublic, adminToken: config.adminToken })
     if (metricsRoute) app.use(metricsRoute)
     const adminApi = createAdminApi(context)

@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3'
 import type { PublicKeyring, SigningKey } from '@benefitkit/shared/signing'
 import type { Config } from './config.js'
+import type { Durability } from './db/durability.js'
 import type { GroupCommit } from './db/group-commit.js'
 import type { Db } from './db/open.js'
 import type { Logger } from './logger.js'
@@ -31,6 +32,12 @@ export interface ConnectorContext {
    * its transaction through, so concurrent requests share a COMMIT (an fsync).
    */
   readonly commits: GroupCommit
+  /**
+   * When commits are on disk. Everything that acknowledges or calls out waits
+   * for `settled()` first: every HTTP answer (http/durable-answers.ts) and every
+   * outbox delivery. See db/durability.ts.
+   */
+  readonly durability: Durability
   /** Epoch ms; injectable so tests can move time. */
   readonly now: () => number
 }

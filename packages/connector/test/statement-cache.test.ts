@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { NOT_SYNCED, type Durability } from '../src/db/durability.js'
 import { withStatementCache } from '../src/db/statement-cache.js'
 
 test('statement cache: one prepare per SQL text, least recently used evicted, a busy statement not reused', () => {
@@ -12,7 +13,7 @@ test('statement cache: one prepare per SQL text, least recently used evicted, a 
     prepares++
     return original(sql)
   }) as typeof sqlite.prepare
-  const db = withStatementCache(sqlite, 2)
+  const db = withStatementCache(sqlite, NOT_SYNCED, 2)
   const a1 = db.prepare('select a from t')
   assert.is(db.prepare('select a from t'), a1)
   assert.is(prepares, 1)
@@ -32,6 +33,37 @@ test('statement cache: one prepare per SQL text, least recently used evicted, a 
   iterator.return?.()
   db.close()
   assert.not.ok(sqlite.open)
+})
+
+test('statement cache: counts a commit when writes end outside a transaction, never for reads', () => {
+  const sqlite = new SQLite(':memory:')
+  sqlite.exec('create table t (a integer)')
+  let commits = 0
+  const counting: Durability = { ...NOT_SYNCED, committed: () => void commits++ }
+  const db = withStatementCache(sqlite, counting)
+  const run = (sql: string) => {
+    const statement = db.prepare(sql)
+    return statement.reader ? statement.all([]) : statement.run([])
+  }
+  run('insert into t values (1)')
+  assert.is(commits, 1, 'an autocommit write is a commit')
+  run('select a from t')
+  assert.is(commits, 1, 'a read is not')
+  run('begin')
+  run('insert into t values (2)')
+  run('savepoint s')
+  run('insert into t values (3)')
+  run('release savepoint s')
+  assert.is(commits, 1, 'nothing is committed inside the transaction, not even at an inner RELEASE')
+  run('commit')
+  assert.is(commits, 2, 'the COMMIT after writes is')
+  run('begin')
+  run('select a from t')
+  run('commit')
+  assert.is(commits, 2, 'a transaction that only read commits nothing')
+  run('insert into t values (4) returning a')
+  assert.is(commits, 3, 'a write with RETURNING (a reader) is a commit too')
+  db.close()
 })
 
 test.run()

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect, type MigrationResult } from 'kysely'
 import { migrations } from './migrations.js'
 import type { Database } from './schema.js'
+import { NOT_SYNCED, WalSync, type Durability } from './durability.js'
 import { withStatementCache } from './statement-cache.js'
 
 export type Db = Kysely<Database>
@@ -15,12 +16,21 @@ export interface OpenDatabaseOptions {
    * (kill -9) but may lose the last commits on power loss.
    */
   synchronous?: 'FULL' | 'NORMAL'
+  /**
+   * With FULL: sync the WAL in libuv's thread pool instead of inside COMMIT,
+   * and let callers wait for it with `durability.settled()` before they
+   * acknowledge anything (see durability.ts). The daemon does this; one-shot
+   * CLI commands keep SQLite's inline FULL.
+   */
+  syncInBackground?: boolean
 }
 
 export interface OpenedDatabase {
   db: Db
   /** The better-sqlite3 handle, for online backups and health checks. */
   sqlite: SQLite.Database
+  /** When a commit is on disk: immediate unless `syncInBackground` is on (see durability.ts). */
+  durability: Durability
   close(): Promise<void>
 }
 
@@ -29,15 +39,22 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const sqlite = new SQLite(file)
   sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+  const synchronous = options.synchronous ?? 'FULL'
+  const durability = synchronous === 'FULL' && options.syncInBackground && file !== ':memory:' ? new WalSync(file) : NOT_SYNCED
+  // In the background mode COMMIT only writes the WAL (NORMAL); WalSync makes it durable before anything is acknowledged.
+  sqlite.pragma(`synchronous = ${durability === NOT_SYNCED ? synchronous : 'NORMAL'}`)
   // Another process (the CLI while the daemon runs) may hold the write lock briefly.
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, durability) }) })
   return {
     db,
     sqlite,
-    close: () => db.destroy(),
+    durability,
+    close: async () => {
+      await durability.close()
+      await db.destroy()
+    },
   }
 }
 

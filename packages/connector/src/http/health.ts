@@ -44,6 +44,7 @@ export function createHealthRouter(context: ConnectorContext, { draining = () =>
     } catch (error) {
       checks.database = `error: ${(error as Error).message}`
     }
+    if (context.durability.failure) checks.durability = `error: ${context.durability.failure.message}`
     if (draining()) checks.shutdown = 'draining: shutting down'
     const ready = Object.values(checks).every((v) => v === 'ok')
     ctx.status = ready ? 200 : 503

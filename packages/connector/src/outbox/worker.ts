@@ -246,6 +246,8 @@ export class OutboxWorker {
 
   async #deliver(row: ClaimedRow): Promise<void> {
     const api = row.api as PlatformApiName
+    // Never call the platform about a commit that is not on disk yet (db/durability.ts).
+    await this.#context.durability.settled()
     const result = await deliverOnce(
       { api, body: row.body, quick: this.options.quickRetries, stopRetrying: this.#stopRetrying.signal, abandon: this.#abandon.signal },
       this.client,
