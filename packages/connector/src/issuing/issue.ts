@@ -1,11 +1,13 @@
-import { sql, type Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import { keyParameterFingerprint, type IssueBenefitRequest } from '@benefitkit/shared'
 import type { Database, InstanceRow } from '../db/schema.js'
+import type { QueryRunner } from '../db/prepared.js'
 import { flatAnswer, type Answer } from '../platform-api/answer.js'
 import type { PoolCode } from '../templates/pool-codes.js'
 import { generateBenefitCode, generateInstanceId, generatePin, generateUrlToken } from './codes.js'
 import { detailOf } from './details.js'
 import type { TransactionRunner } from '../db/group-commit.js'
+import type { IssuingQueries } from './queries.js'
 import { refusalOf } from './refusal.js'
 import type { IssuableTemplate, TemplateCatalog } from './template-catalog.js'
 import { validityOf } from './validity.js'
@@ -39,6 +41,8 @@ export interface IssueDeps {
   /** Runs the issuing transaction: the connector's GroupCommit in the daemon (see db/group-commit.ts). */
   transact: TransactionRunner
   templates: TemplateCatalog
+  /** The transaction's statements, compiled once per connector: `createIssuingQueries(db)`. */
+  queries: IssuingQueries
   now: () => number
   /** Base of benefitUrl for URL benefits (`https://host`); called only for them. */
   urlBase: () => string
@@ -87,57 +91,54 @@ async function issueIn(
     answer = successOf(instances, now)
   }
 
-  const claimed = await trx
-    .insertInto('issuings')
-    .values({
-      request_id: requestId,
-      state: refusal === undefined ? 'ISSUED' : 'REJECTED',
-      user_id: request.userId,
-      template_id: request.benefitTemplateId,
-      quantity,
-      client_code: clientCode,
-      fingerprint,
-      answer_json: answer?.body ?? null,
-      created_at: now,
-      reversed_at: null,
-    })
-    .onConflict((oc) => oc.column('request_id').doNothing())
-    .executeTakeFirst()
-  if (claimed.numInsertedOrUpdatedRows === 0n) return replay(trx, request, fingerprint)
+  const queries = deps.queries
+  const claimed = await queries.claim.run(trx, {
+    request_id: requestId,
+    state: refusal === undefined ? 'ISSUED' : 'REJECTED',
+    user_id: request.userId,
+    template_id: request.benefitTemplateId,
+    quantity,
+    client_code: clientCode,
+    fingerprint,
+    answer_json: answer?.body ?? null,
+    created_at: now,
+    reversed_at: null,
+  })
+  if (!changed(claimed)) return replay(trx, queries, request, fingerprint)
   if (refusal !== undefined) return answer!
   const issuable = template!
 
-  const stock = await trx
-    .updateTable('templates')
-    .set({ issued_quantity: sql`issued_quantity + ${quantity}` })
-    .where('id', '=', issuable.id)
-    .where('state', '=', 'SYNCED')
-    .where(sql<boolean>`issued_quantity + ${quantity} <= total_quantity`)
-    .executeTakeFirst()
-  if (stock.numUpdatedRows === 0n) return reject(trx, requestId, await outOfStock(trx, issuable.id, quantity))
+  const stock = await queries.takeStock.run(trx, { id: issuable.id, quantity })
+  if (!changed(stock)) return reject(trx, queries, requestId, await outOfStock(trx, queries, issuable.id, quantity))
 
-  if (!(await takeUserAllowance(trx, issuable, request.userId, quantity))) {
+  if (!(await takeUserAllowance(trx, queries, issuable, request.userId, quantity))) {
     // Give the stock back: the transaction continues, to store the rejection.
-    await trx
-      .updateTable('templates')
-      .set({ issued_quantity: sql`issued_quantity - ${quantity}` })
-      .where('id', '=', issuable.id)
-      .execute()
-    return reject(trx, requestId, `per-user limit reached: user ${request.userId} may collect at most ${issuable.perUserLimit} of template ${issuable.id}`)
+    await queries.giveBackStock.run(trx, { id: issuable.id, quantity })
+    return reject(
+      trx,
+      queries,
+      requestId,
+      `per-user limit reached: user ${request.userId} may collect at most ${issuable.perUserLimit} of template ${issuable.id}`,
+    )
   }
 
   if (instances) {
-    await trx.insertInto('instances').values(instances).execute()
+    await queries.insertInstances(trx, instances)
     return answer!
   }
   const pool = await takePoolCodes(trx, deps, issuable, quantity)
   instances = buildInstances(deps, issuable, request, now, pool)
-  await trx.insertInto('instances').values(instances).execute()
+  await queries.insertInstances(trx, instances)
   // The first pool.length instances carry the pool codes, in order.
-  await claimPoolCodes(trx, issuable.id, instances.slice(0, pool.length))
+  await claimPoolCodes(trx, queries, issuable.id, instances.slice(0, pool.length))
   answer = successOf(instances, now)
-  await trx.updateTable('issuings').set({ answer_json: answer.body }).where('request_id', '=', requestId).execute()
+  await queries.storeAnswer.run(trx, { request_id: requestId, answer_json: answer.body })
   return answer
+}
+
+/** Whether an INSERT or UPDATE wrote a row (an upsert's DO NOTHING, or a WHERE that matched none, writes none). */
+function changed(result: { numAffectedRows?: bigint }): boolean {
+  return (result.numAffectedRows ?? 0n) !== 0n
 }
 
 function successOf(instances: readonly InstanceRow[], now: number): Answer {
@@ -149,33 +150,26 @@ function successOf(instances: readonly InstanceRow[], now: number): Answer {
  * passes the per-user limit. One upsert whose update is conditional, so two
  * concurrent issues for one user cannot both pass.
  */
-async function takeUserAllowance(trx: Transaction<Database>, template: IssuableTemplate, userId: string, quantity: number): Promise<boolean> {
+async function takeUserAllowance(
+  runner: QueryRunner,
+  queries: IssuingQueries,
+  template: IssuableTemplate,
+  userId: string,
+  quantity: number,
+): Promise<boolean> {
   const limit = template.perUserLimit
   if (limit !== null && quantity > limit) return false
-  const result = await trx
-    .insertInto('user_template_counts')
-    .values({ template_id: template.id, user_id: userId, issued: quantity })
-    .onConflict((oc) => {
-      const update = oc.columns(['template_id', 'user_id']).doUpdateSet({ issued: sql`user_template_counts.issued + excluded.issued` })
-      return limit === null ? update : update.where(sql<boolean>`user_template_counts.issued + excluded.issued <= ${limit}`)
-    })
-    .executeTakeFirst()
-  return result.numInsertedOrUpdatedRows !== 0n
+  const count = { template_id: template.id, user_id: userId, issued: quantity }
+  const result = limit === null ? await queries.takeAllowance.run(runner, count) : await queries.takeLimitedAllowance.run(runner, { ...count, limit })
+  return changed(result)
 }
 
 /**
  * Up to `quantity` free pool codes, in import order. Fewer than asked means the
  * pool ran dry: the catalog then skips this query for a while.
  */
-async function takePoolCodes(trx: Transaction<Database>, deps: IssueDeps, template: IssuableTemplate, quantity: number): Promise<PoolCode[]> {
-  const rows = await trx
-    .selectFrom('template_codes')
-    .select(['code', 'pin'])
-    .where('template_id', '=', template.id)
-    .where('instance_id', 'is', null)
-    .orderBy('seq')
-    .limit(quantity)
-    .execute()
+async function takePoolCodes(runner: QueryRunner, deps: IssueDeps, template: IssuableTemplate, quantity: number): Promise<PoolCode[]> {
+  const { rows } = await deps.queries.freePoolCodes.run(runner, { template_id: template.id, limit: quantity })
   if (rows.length < quantity) deps.templates.markPoolEmpty(template)
   return rows.map((r) => (r.pin === null ? { code: r.code } : { code: r.code, pin: r.pin }))
 }
@@ -184,16 +178,10 @@ async function takePoolCodes(trx: Transaction<Database>, deps: IssueDeps, templa
  * Marks the pool codes the instances took. Conditional, so a code another
  * transaction took meanwhile (PostgreSQL replicas) is noticed and the issue retried.
  */
-async function claimPoolCodes(trx: Transaction<Database>, templateId: string, pooled: readonly InstanceRow[]): Promise<void> {
+async function claimPoolCodes(runner: QueryRunner, queries: IssuingQueries, templateId: string, pooled: readonly InstanceRow[]): Promise<void> {
   for (const instance of pooled) {
-    const claim = await trx
-      .updateTable('template_codes')
-      .set({ instance_id: instance.id })
-      .where('template_id', '=', templateId)
-      .where('code', '=', instance.code)
-      .where('instance_id', 'is', null)
-      .executeTakeFirst()
-    if (claim.numUpdatedRows === 0n) throw new RetryIssue(`pool code of ${templateId} taken concurrently`)
+    const claim = await queries.claimPoolCode.run(runner, { template_id: templateId, code: instance.code, instance_id: instance.id })
+    if (!changed(claim)) throw new RetryIssue(`pool code of ${templateId} taken concurrently`)
   }
 }
 
@@ -248,26 +236,23 @@ function buildInstances(
 }
 
 /** Stores an F answer on the claimed row so every repeat gets the same one. */
-async function reject(trx: Transaction<Database>, requestId: string, message: string): Promise<Answer> {
+async function reject(runner: QueryRunner, queries: IssuingQueries, requestId: string, message: string): Promise<Answer> {
   const answer = flatAnswer('BIZ_ERROR_NO_RETRY', message)
-  await trx.updateTable('issuings').set({ state: 'REJECTED', answer_json: answer.body }).where('request_id', '=', requestId).execute()
+  await queries.reject.run(runner, { request_id: requestId, answer_json: answer.body })
   return answer
 }
 
-async function outOfStock(trx: Transaction<Database>, templateId: string, quantity: number): Promise<string> {
-  const row = await trx.selectFrom('templates').select(['total_quantity', 'issued_quantity']).where('id', '=', templateId).executeTakeFirst()
+async function outOfStock(runner: QueryRunner, queries: IssuingQueries, templateId: string, quantity: number): Promise<string> {
+  const row = (await queries.stockOf.run(runner, { id: templateId })).rows[0]
   const left = row ? row.total_quantity - row.issued_quantity : 0
   return `out of stock: template ${templateId} has ${left} left, ${quantity} asked`
 }
 
 /** A repeat of an id already seen: the stored answer, or why there is none. */
-async function replay(trx: Transaction<Database>, request: IssueBenefitRequest, fingerprint: string): Promise<Answer> {
+async function replay(runner: QueryRunner, queries: IssuingQueries, request: IssueBenefitRequest, fingerprint: string): Promise<Answer> {
   const id = request.benefitIssueRequestId
-  const row = await trx
-    .selectFrom('issuings')
-    .select(['state', 'fingerprint', 'answer_json', 'user_id', 'template_id', 'quantity', 'client_code'])
-    .where('request_id', '=', id)
-    .executeTakeFirstOrThrow()
+  const row = (await queries.issuing.run(runner, { request_id: id })).rows[0]
+  if (!row) throw new Error(`issuing ${id} conflicted on insert, yet is not there`)
   if (row.state === 'TOMBSTONE') {
     return flatAnswer('BIZ_ERROR_NO_RETRY', `benefitIssueRequestId ${id} was reversed before it was issued; nothing is issued under it`)
   }

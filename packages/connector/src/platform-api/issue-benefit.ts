@@ -1,5 +1,6 @@
 import type { ConnectorContext } from '../context.js'
 import { issueBenefit } from '../issuing/issue.js'
+import { createIssuingQueries } from '../issuing/queries.js'
 import { TemplateCatalog } from '../issuing/template-catalog.js'
 import { inboundRoute, type InboundRoute } from './inbound-route.js'
 
@@ -10,7 +11,8 @@ import { inboundRoute, type InboundRoute } from './inbound-route.js'
 export function issueBenefitRoute(context: ConnectorContext): InboundRoute {
   const templates = new TemplateCatalog(context.db)
   const transact = context.commits.run
+  const queries = createIssuingQueries(context.db)
   return inboundRoute('issueBenefit', (request, call) =>
-    issueBenefit({ transact, templates, now: context.now, urlBase: call.urlBase }, request),
+    issueBenefit({ transact, templates, queries, now: context.now, urlBase: call.urlBase }, request),
   )
 }
