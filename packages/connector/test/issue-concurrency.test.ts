@@ -17,7 +17,7 @@ function codesOf(answers: Array<{ json: any }>, code: string): number {
 
 test('50 concurrent identical issueBenefit calls: one issuing, one set of instances, 50 identical answers', async () => {
   await withConnector(async (t) => {
-    const templateId = await syncedTemplate(t)
+    const templateId = await syncedTemplate(t, { benefitBudget: { totalQuantity: 100, perUserLimit: 10 } })
     const request = { benefitIssueRequestId: issueId(), userId: 'rae', benefitTemplateId: templateId, quantity: 2 }
     const answers = await Promise.all(Array.from({ length: 50 }, () => issue(t, request)))
     for (const answer of answers) expectAnswer(answer, 'SUCCESS')

@@ -79,7 +79,7 @@ async function prepareDatabase(db: string): Promise<string> {
   try {
     const migration = await migrateToLatest(database.db)
     if (migration.error) throw migration.error
-    const created = await createTemplate({ db: database.db }, templateFile({ benefitBudget: { totalQuantity: 100_000 } }))
+    const created = await createTemplate({ db: database.db }, templateFile({ benefitBudget: { totalQuantity: 100_000, perUserLimit: 1000 } }))
     await applySyncOutcome(database.db, { syncRequestId: created.benefitSyncRequestId, syncStatus: 'SUCCESS', now: Date.now() })
     return created.template.benefitTemplateId
   } finally {

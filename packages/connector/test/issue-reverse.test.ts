@@ -50,7 +50,7 @@ test('reverse: every instance REVERSED, stock and the user count restored, the u
 
 test('reverse refuses when any instance was used, and changes nothing', async () => {
   await withConnector(async (t) => {
-    const templateId = await syncedTemplate(t)
+    const templateId = await syncedTemplate(t, { benefitBudget: { totalQuantity: 100, perUserLimit: 10 } })
     const id = issueId()
     const issued = await issue(t, { benefitIssueRequestId: id, userId: 'kim', benefitTemplateId: templateId, quantity: 3 })
     expectAnswer(issued, 'SUCCESS')

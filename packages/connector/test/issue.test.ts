@@ -47,7 +47,7 @@ test('quantity N gives N distinct instances with unguessable ids and codes, vali
       assert.is(Date.parse(d.expireTime) - Date.parse(d.activateTime), 30 * DAY)
     }
     assert.is(stock(t, templateId), 5)
-    assert.is(userCount(t, templateId, 'alice'), 5)
+    assert.is(scalar(t, 'select count(*) from user_template_counts'), 0, 'no per-user limit: no count kept')
     const rows = t.connector.context.sqlite.prepare('select id, code, state, user_id from instances order by id').all() as Array<Record<string, string>>
     assert.equal(rows.map((r) => r.id), details.map((d) => d.benefitInstanceId).sort())
     assert.ok(rows.every((r) => r.state === 'ACTIVATED' && r.user_id === 'alice'))
@@ -251,7 +251,7 @@ test('the collection window [benefitBeginTime, benefitEndTime) and the end of AB
 
 test('out of stock: all or nothing, the stock never goes past totalQuantity', async () => {
   await withConnector(async (t) => {
-    const templateId = await syncedTemplate(t, { benefitBudget: { totalQuantity: 3 } })
+    const templateId = await syncedTemplate(t, { benefitBudget: { totalQuantity: 3, perUserLimit: 5 } })
     expectAnswer(await issue(t, { benefitTemplateId: templateId, quantity: 2, userId: 'u1' }), 'SUCCESS')
     expectAnswer(await issue(t, { benefitTemplateId: templateId, quantity: 2, userId: 'u2' }), 'BIZ_ERROR_NO_RETRY', /out of stock: .* 1 left, 2 asked/)
     assert.is(stock(t, templateId), 2)
@@ -260,6 +260,8 @@ test('out of stock: all or nothing, the stock never goes past totalQuantity', as
     expectAnswer(await issue(t, { benefitTemplateId: templateId, quantity: 1, userId: 'u3' }), 'BIZ_ERROR_NO_RETRY', /out of stock/)
     assert.is(stock(t, templateId), 3)
     assert.is(instanceCount(t), 3)
+    assert.is(userCount(t, templateId, 'u1'), 2)
+    assert.is(userCount(t, templateId, 'u2'), 1)
   })
 })
 

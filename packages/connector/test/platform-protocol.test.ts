@@ -18,8 +18,8 @@ import { callIsvApi } from './support/platform-caller.js'
 
 const ISSUE_PATH = benefitApis.issueBenefit.path
 
-async function issueBody(t: TestConnector) {
-  const templateId = await syncedTemplate(t)
+async function issueBody(t: TestConnector, template: Record<string, unknown> = {}) {
+  const templateId = await syncedTemplate(t, template)
   return { benefitIssueRequestId: issueId(), userId: 'user_1', benefitTemplateId: templateId, quantity: 1 }
 }
 
@@ -175,7 +175,8 @@ test('isvPathPrefix moves the four APIs (and the INVALID_API namespace) under th
 
 test('SYSTEM_ERROR (U) when the database fails mid-issue: no details to the caller, nothing changed, a retry succeeds', async () => {
   await withConnector(async (t) => {
-    const body = await issueBody(t)
+    // A template with a per-user limit, so the rolled-back count is checked too.
+    const body = await issueBody(t, { benefitBudget: { totalQuantity: 100, perUserLimit: 5 } })
     t.connector.context.sqlite.exec(`CREATE TRIGGER fail_instances BEFORE INSERT ON instances BEGIN SELECT RAISE(ABORT, 'injected disk failure'); END`)
     const failed = await callIsvApi(t.url, 'issueBenefit', body)
     expectAnswer(failed, 'SYSTEM_ERROR')

@@ -149,6 +149,16 @@ function successOf(instances: readonly InstanceRow[], now: number): Answer {
  * The user's live count for this template goes up by `quantity`, unless that
  * passes the per-user limit. One upsert whose update is conditional, so two
  * concurrent issues for one user cannot both pass.
+ *
+ * A template without a limit keeps no count at all (one statement less per
+ * issue). That is safe because the count is only ever read by this upsert, to
+ * enforce the limit, and a template's per_user_limit is written once when the
+ * template is created (templates/sync-body.ts) and never updated: a synced
+ * template's budget is final (protocol.md §6.1), and sync-state.ts only moves
+ * its state. So a template either always counts or never does, and
+ * reverseBenefitIssue gives a count back only for templates with a limit.
+ * (Counts that earlier versions kept for unlimited templates stay untouched;
+ * nothing reads them.)
  */
 async function takeUserAllowance(
   runner: QueryRunner,
@@ -158,9 +168,9 @@ async function takeUserAllowance(
   quantity: number,
 ): Promise<boolean> {
   const limit = template.perUserLimit
-  if (limit !== null && quantity > limit) return false
-  const count = { template_id: template.id, user_id: userId, issued: quantity }
-  const result = limit === null ? await queries.takeAllowance.run(runner, count) : await queries.takeLimitedAllowance.run(runner, { ...count, limit })
+  if (limit === null) return true
+  if (quantity > limit) return false
+  const result = await queries.takeAllowance.run(runner, { template_id: template.id, user_id: userId, issued: quantity, limit })
   return changed(result)
 }
 

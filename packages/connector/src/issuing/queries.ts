@@ -84,15 +84,11 @@ export function createIssuingQueries(db: Kysely<Database>) {
     stockOf: prepareQuery((p: Param<{ id: string }>) =>
       db.selectFrom('templates').select(['total_quantity', 'issued_quantity']).where('id', '=', p('id')),
     ),
-    /** The user's count goes up by `issued`; no limit to check. */
-    takeAllowance: prepareQuery((p: Param<{ template_id: string; user_id: string; issued: number }>) =>
-      db
-        .insertInto('user_template_counts')
-        .values({ template_id: p('template_id'), user_id: p('user_id'), issued: p('issued') })
-        .onConflict((oc) => oc.columns(['template_id', 'user_id']).doUpdateSet({ issued: sql`user_template_counts.issued + excluded.issued` })),
-    ),
-    /** The user's count goes up by `issued` unless that passes `limit`: no row inserted or updated then. */
-    takeLimitedAllowance: prepareQuery((p: Param<{ template_id: string; user_id: string; issued: number; limit: number }>) =>
+    /**
+     * The user's count goes up by `issued` unless that passes `limit`: no row
+     * inserted or updated then. Only templates with a per-user limit keep counts.
+     */
+    takeAllowance: prepareQuery((p: Param<{ template_id: string; user_id: string; issued: number; limit: number }>) =>
       db
         .insertInto('user_template_counts')
         .values({ template_id: p('template_id'), user_id: p('user_id'), issued: p('issued') })

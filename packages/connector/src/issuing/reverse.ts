@@ -6,8 +6,9 @@ import { flatAnswer, type Answer } from '../platform-api/answer.js'
 
 /**
  * reverseBenefitIssue (protocol.md §6.6): undo an issuing, all or nothing.
- * Instances go to REVERSED and the template's stock and the user's count are
- * given back, so the user can collect again. If any instance was used, nothing
+ * Instances go to REVERSED and the template's stock and the user's count (kept
+ * only for templates with a per-user limit) are given back, so the user can
+ * collect again. If any instance was used, nothing
  * changes (BIZ_ERROR_NO_RETRY). Reversing an id never seen succeeds and leaves
  * a TOMBSTONE, so an issueBenefit that arrives late issues nothing.
  *
@@ -94,17 +95,22 @@ async function reverseIssued(trx: Transaction<Database>, issuing: IssuingRow, no
     .executeTakeFirst()
   if (Number(reversed.numUpdatedRows) !== quantity) throw new UsedMeanwhile('some of its benefits')
 
-  await trx
+  const template = await trx
     .updateTable('templates')
     .set({ issued_quantity: sql`issued_quantity - ${quantity}`, updated_at: now })
     .where('id', '=', issuing.template_id!)
-    .execute()
-  await trx
-    .updateTable('user_template_counts')
-    .set({ issued: sql`issued - ${quantity}` })
-    .where('template_id', '=', issuing.template_id!)
-    .where('user_id', '=', issuing.user_id!)
-    .execute()
+    .returning('per_user_limit')
+    .executeTakeFirst()
+  // issueBenefit keeps a per-user count only for templates with a limit, and a
+  // template's limit never changes after creation (see takeUserAllowance in issue.ts).
+  if (template && template.per_user_limit !== null) {
+    await trx
+      .updateTable('user_template_counts')
+      .set({ issued: sql`issued - ${quantity}` })
+      .where('template_id', '=', issuing.template_id!)
+      .where('user_id', '=', issuing.user_id!)
+      .execute()
+  }
   await trx.updateTable('issuings').set({ state: 'REVERSED', reversed_at: now }).where('request_id', '=', id).execute()
   return flatAnswer('SUCCESS', 'success')
 }
