@@ -1,10 +1,10 @@
 import { randomFillSync, randomInt } from 'node:crypto'
 
 /**
- * Identifiers and redeemable secrets of issued instances. Everything a user or
- * a mini program could present (instance id, code, URL token) carries at least
- * 100 bits from the OS CSPRNG, so guessing a live one is hopeless; the UNIQUE
- * constraints on `instances` catch the astronomically rare collision.
+ * Identifiers and redeemable secrets of issued instances. The redeemable
+ * secrets (code, URL token) carry at least 100 bits from the OS CSPRNG, the
+ * instance id 85 after its time prefix, so guessing a live one is hopeless; the
+ * UNIQUE constraints on `instances` catch the astronomically rare collision.
  */
 
 /**
@@ -51,9 +51,39 @@ export function randomBase32(chars: number): string {
   return out
 }
 
-/** `bi` + 26 symbols (130 bits): the benefitInstanceId the platform stores. */
-export function generateInstanceId(): string {
-  return `bi${randomBase32(26)}`
+/** Symbols of the time prefix of an instance id: 9 × 5 = 45 bits of epoch ms, in order until the year 3084. */
+const TIME_SYMBOLS = 9
+const TIME_RANGE = 32 ** TIME_SYMBOLS
+/** Random symbols after it: 17 × 5 = 85 bits. */
+const ID_RANDOM_SYMBOLS = 17
+
+let lastTime = NaN
+let lastTimePrefix = ''
+
+/** `ms` as TIME_SYMBOLS base32 symbols, most significant first, so the strings sort as the numbers do. */
+export function base32Time(ms: number): string {
+  if (ms === lastTime) return lastTimePrefix
+  // Past the year 3084 the prefix wraps: ids stay unique (the random part), only less ordered.
+  let rest = ((Math.floor(ms) % TIME_RANGE) + TIME_RANGE) % TIME_RANGE
+  let out = ''
+  for (let i = 0; i < TIME_SYMBOLS; i++) {
+    out = CODE_ALPHABET[rest % 32] + out
+    rest = Math.floor(rest / 32)
+  }
+  lastTime = ms
+  lastTimePrefix = out
+  return out
+}
+
+/**
+ * `bi` + 26 symbols: the benefitInstanceId the platform stores. The first 9
+ * are the time of issue (epoch ms), the other 17 random (85 bits), so new
+ * instances land at the right edge of the primary-key index instead of on a
+ * random page, and the id stays unguessable. Crockford's alphabet is in ASCII
+ * order, so ids sort by the time they were issued.
+ */
+export function generateInstanceId(now: number = Date.now()): string {
+  return `bi${base32Time(now)}${randomBase32(ID_RANDOM_SYMBOLS)}`
 }
 
 /** 20 symbols (100 bits) in groups of four for people: `7K3Q-M9XD-2VHP-RT4B-WN8C`. */

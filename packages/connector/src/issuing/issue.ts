@@ -222,7 +222,7 @@ function buildInstances(
       if (template.codeType === 'CODE_AND_PIN') pin = generatePin()
     }
     instances.push({
-      id: generateInstanceId(),
+      id: generateInstanceId(now),
       issuing_id: request.benefitIssueRequestId,
       template_id: template.id,
       user_id: request.userId,
