@@ -88,7 +88,8 @@ export function generateInstanceId(now: number = Date.now()): string {
 
 /** 20 symbols (100 bits) in groups of four for people: `7K3Q-M9XD-2VHP-RT4B-WN8C`. */
 export function generateBenefitCode(): string {
-  return randomBase32(20).replace(/(.{4})(?!$)/g, '$1-')
+  const s = randomBase32(20)
+  return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16)}`
 }
 
 /** Six digits, uniform. Only a second factor: the code itself already carries 100 bits. */
