@@ -9,7 +9,7 @@ import {
 import type { Transaction } from 'kysely'
 import type { ConnectorContext } from '../context.js'
 import type { Database } from '../db/schema.js'
-import { enqueueOutbox } from '../outbox/enqueue.js'
+import { enqueueOutboxWithoutId } from '../outbox/enqueue.js'
 import type { Principal } from './auth/authenticate.js'
 import { recordNonce } from './auth/nonces.js'
 import { errorBody, RedemptionError, unauthenticated } from './errors.js'
@@ -144,7 +144,7 @@ async function attempt(
     use_request_id: useRequestId,
     redeemed_at: now,
   })
-  await enqueueOutbox(trx, {
+  await enqueueOutboxWithoutId(trx, {
     api: 'syncUsedBenefit',
     idempotencyId: useRequestId,
     body: syncUsedBenefitBody(row, request, useRequestId, now),
