@@ -1,7 +1,6 @@
 import {
-  formatIssues,
   formatProtocolTime,
-  SyncUsedBenefitRequest,
+  type SyncUsedBenefitRequest,
   type RedeemAnswer,
   type RedeemRequest,
   type RedemptionView,
@@ -18,6 +17,7 @@ import { IDEMPOTENCY_RETENTION_MS } from './idempotency.js'
 import { timeOrderedId } from './ids.js'
 import { instanceView, redeemRefusal, type Refusal } from './instances.js'
 import type { InstanceRecord, RedemptionQueries } from './queries.js'
+import { checkSyncUsedBenefit } from './sync-used-body.js'
 
 export interface RedeemInput {
   principal: Principal
@@ -185,7 +185,6 @@ function syncUsedBenefitBody(row: InstanceRecord, request: RedeemRequest, useReq
   if (request.usedAmount) body.usedAmount = { currency: request.usedAmount.currency, value: request.usedAmount.value }
   if (row.url !== null) body.benefitUrl = row.url
   else body.benefitCode = row.code
-  const checked = SyncUsedBenefitRequest.safeParse(body)
-  if (!checked.success) throw new Error(`syncUsedBenefit body for instance ${row.id} is invalid: ${formatIssues(checked.error)}`)
+  checkSyncUsedBenefit(body, row.id)
   return JSON.stringify(body)
 }
