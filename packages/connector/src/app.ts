@@ -63,7 +63,12 @@ export class Connector {
     const platform = new PublicKeyring(
       Object.entries(config.platformPublicKeys).map(([version, text]) => [version, loadPublicKey(text)] as const),
     )
-    const database = openDatabase(config.db, { synchronous: config.dbSynchronous, syncInBackground: true })
+    const database = openDatabase(config.db, {
+      synchronous: config.dbSynchronous,
+      syncInBackground: true,
+      checkpointInBackground: true,
+      onCheckpointError: (message) => logger.warn({ error: message }, 'background WAL checkpoint failed; SQLite checkpoints inline meanwhile'),
+    })
     const migration = await migrateToLatest(database.db)
     if (migration.error) {
       await database.close()

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect, type MigrationResult } from 'kysely'
 import { migrations } from './migrations.js'
 import type { Database } from './schema.js'
+import { BackgroundCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from './checkpointer.js'
 import { NOT_SYNCED, WalSync, type Durability } from './durability.js'
 import { withStatementCache } from './statement-cache.js'
 
@@ -23,6 +24,13 @@ export interface OpenDatabaseOptions {
    * CLI commands keep SQLite's inline FULL.
    */
   syncInBackground?: boolean
+  /**
+   * Copy the WAL back into the database file from a worker thread
+   * (checkpointer.ts) instead of inside whichever COMMIT crosses the limit.
+   * The daemon does this; `onCheckpointError` hears about failures.
+   */
+  checkpointInBackground?: boolean
+  onCheckpointError?: (message: string) => void
 }
 
 export interface OpenedDatabase {
@@ -46,12 +54,19 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
   // Another process (the CLI while the daemon runs) may hold the write lock briefly.
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
+  let checkpointer: BackgroundCheckpointer | undefined
+  if (options.checkpointInBackground && file !== ':memory:') {
+    // The worker does the regular checkpoints; this connection only as a safety net.
+    sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`)
+    checkpointer = new BackgroundCheckpointer(file, { onError: options.onCheckpointError })
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, durability) }) })
   return {
     db,
     sqlite,
     durability,
     close: async () => {
+      await checkpointer?.stop()
       await durability.close()
       await db.destroy()
     },
