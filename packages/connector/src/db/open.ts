@@ -54,6 +54,10 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
   // Another process (the CLI while the daemon runs) may hold the write lock briefly.
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
+  // Each group-commit unit runs in a savepoint, whose undo journal spills to a
+  // temporary file once a unit changes 16 pages (a redeem changes about that
+  // many); kept in memory, every write of the batch is about 3× cheaper.
+  sqlite.pragma('temp_store = MEMORY')
   let checkpointer: BackgroundCheckpointer | undefined
   if (options.checkpointInBackground && file !== ':memory:') {
     // The worker does the regular checkpoints; this connection only as a safety net.
