@@ -45,6 +45,22 @@ parentPort.on('message', (message) => {
 })
 `
 
+/**
+ * Where better-sqlite3 lives, for the worker's require(): resolved from here,
+ * or — when this code was bundled somewhere else — the copy this process
+ * already loaded (an ESM import of a CommonJS package goes through require's cache).
+ */
+function driverPath(): string {
+  const require = createRequire(import.meta.url)
+  try {
+    return require.resolve('better-sqlite3')
+  } catch {
+    const loaded = Object.keys(require.cache).find((path) => /[\\/]better-sqlite3[\\/]lib[\\/]index\.js$/.test(path))
+    if (loaded) return loaded
+    throw new Error('cannot locate better-sqlite3 for the checkpoint worker')
+  }
+}
+
 export interface CheckpointerOptions {
   intervalMs?: number
   /** Where checkpoint failures are reported (they are not fatal: the safety net remains). */
@@ -56,7 +72,7 @@ export class BackgroundCheckpointer {
   #stopped: Promise<number> | undefined
 
   constructor(file: string, { intervalMs = 200, onError = () => {} }: CheckpointerOptions = {}) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+    const driver = driverPath()
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { driver, file, intervalMs },

@@ -60,9 +60,14 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
   sqlite.pragma('temp_store = MEMORY')
   let checkpointer: BackgroundCheckpointer | undefined
   if (options.checkpointInBackground && file !== ':memory:') {
-    // The worker does the regular checkpoints; this connection only as a safety net.
-    sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`)
-    checkpointer = new BackgroundCheckpointer(file, { onError: options.onCheckpointError })
+    try {
+      checkpointer = new BackgroundCheckpointer(file, { onError: options.onCheckpointError })
+      // The worker does the regular checkpoints; this connection only as a safety net.
+      sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`)
+    } catch (error) {
+      // Without the worker, SQLite's own inline checkpoints go on as before.
+      options.onCheckpointError?.(`background checkpoints unavailable: ${(error as Error).message}`)
+    }
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, durability) }) })
   return {
