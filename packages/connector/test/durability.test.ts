@@ -29,7 +29,10 @@ test('WalSync: settled() is immediate with nothing committed, and waits for a sy
     assert.ok(settled)
 
     await database.db.schema.createTable('t').addColumn('a', 'integer').execute()
+    const beforeInsert = durability.mark()
     await database.db.insertInto('t' as never).values({ a: 1 } as never).execute()
+    assert.is(durability.mark(), beforeInsert + 1, 'the autocommit insert counted as one commit')
+    await durability.settled(beforeInsert) // only what was committed before the insert
     settled = false
     const waiting = durability.settled().then(() => (settled = true))
     assert.not.ok(settled, 'a fresh commit is not settled in the same turn: its fdatasync runs in the thread pool')
@@ -86,6 +89,7 @@ function manualDurability() {
   let pending = false
   const durability: Durability = {
     committed: () => void (pending = true),
+    mark: () => 0,
     settled: () =>
       pending
         ? new Promise<void>((resolve, reject) => {

@@ -20,8 +20,9 @@ import { closeSync, fdatasync, openSync } from 'node:fs'
  * Commits are counted by the statement wrapper (statement-cache.ts) whenever a
  * write statement ran and the connection is no longer in a transaction.
  *
- * Syncs run one at a time; each covers every commit made before it started,
- * and all waiters it covers are released together (a group sync).
+ * Each sync covers every commit made before it started, and releases every
+ * waiter it covers at once (a group sync); up to two run at a time, so a new
+ * commit does not wait for a sync already under way to finish first.
  *
  * If a sync fails the WAL's state on disk is unknown (the kernel may have
  * dropped the dirty pages: PostgreSQL's "fsyncgate"), so nothing is ever
@@ -31,8 +32,10 @@ import { closeSync, fdatasync, openSync } from 'node:fs'
 export interface Durability {
   /** A write committed (the wrapper calls this). */
   committed(): void
-  /** Resolves once everything committed so far is on disk. Immediate when nothing is pending. */
-  settled(): Promise<void>
+  /** A bookmark: `settled(mark())` waits for what was committed up to now, and nothing later. */
+  mark(): number
+  /** Resolves once everything committed so far (or up to `upTo`, a mark) is on disk. Immediate when nothing is pending. */
+  settled(upTo?: number): Promise<void>
   /** The sync failure that stopped acknowledgements, if any. */
   readonly failure: Error | undefined
   /** Waits for pending syncs and closes the WAL file handle. */
@@ -42,6 +45,7 @@ export interface Durability {
 /** For `synchronous=NORMAL` by choice, and for in-memory databases: nothing to wait for. */
 export const NOT_SYNCED: Durability = Object.freeze({
   committed() {},
+  mark: () => 0,
   settled: () => Promise.resolve(),
   failure: undefined,
   close: () => Promise.resolve(),
@@ -53,13 +57,17 @@ interface Waiter {
   reject(error: Error): void
 }
 
+/** Syncs in flight at once: a commit waits for the next sync to start, not for the one running to end. */
+const MAX_SYNCS_IN_FLIGHT = 2
+
 export class WalSync implements Durability {
   readonly #walFile: string
   #fd: number | undefined
-  /** Commits counted so far, and how many of them are known to be on disk. */
+  /** Commits counted so far; the newest covered by a started sync; the newest known to be on disk. */
   #committed = 0
+  #covered = 0
   #synced = 0
-  #syncing: Promise<void> | undefined
+  readonly #inFlight = new Set<Promise<void>>()
   #waiters: Waiter[] = []
   #failure: Error | undefined
 
@@ -76,51 +84,67 @@ export class WalSync implements Durability {
     this.#committed++
   }
 
-  settled(): Promise<void> {
+  mark(): number {
+    return this.#committed
+  }
+
+  settled(upTo = this.#committed): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure)
-    if (this.#synced >= this.#committed) return Promise.resolve()
+    if (this.#synced >= upTo) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ upTo: this.#committed, resolve, reject })
-      this.#syncing ??= this.#syncLoop()
+      this.#waiters.push({ upTo, resolve, reject })
+      this.#startSyncs()
     })
   }
 
   async close(): Promise<void> {
-    await this.#syncing
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight])
     if (this.#fd !== undefined) closeSync(this.#fd)
     this.#fd = undefined
   }
 
-  async #syncLoop(): Promise<void> {
-    try {
-      while (this.#waiters.length > 0 && !this.#failure) {
-        // Everything committed before this point is covered by the sync that starts now.
-        const upTo = this.#committed
-        try {
-          await this.#sync()
-        } catch (error) {
-          this.#failure = new Error(`fdatasync of ${this.#walFile} failed; nothing more is acknowledged until a restart: ${(error as Error).message}`)
+  /**
+   * A sync covers every commit made before it starts. One starts whenever a
+   * waiter needs commits no started sync covers and fewer than
+   * MAX_SYNCS_IN_FLIGHT run; syncs may end in any order, each settling what it covers.
+   */
+  #startSyncs(): void {
+    while (!this.#failure && this.#inFlight.size < MAX_SYNCS_IN_FLIGHT && this.#waiters.some((w) => w.upTo > this.#covered)) {
+      const upTo = this.#committed
+      this.#covered = upTo
+      const sync: Promise<void> = this.#sync().then(
+        () => {
+          this.#inFlight.delete(sync)
+          this.#synced = Math.max(this.#synced, upTo)
+          const waiting = this.#waiters
+          this.#waiters = []
+          for (const waiter of waiting) {
+            if (waiter.upTo <= this.#synced) waiter.resolve()
+            else this.#waiters.push(waiter)
+          }
+          this.#startSyncs()
+        },
+        (error: Error) => {
+          this.#inFlight.delete(sync)
+          this.#failure ??= new Error(`fdatasync of ${this.#walFile} failed; nothing more is acknowledged until a restart: ${error.message}`)
           for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure)
-          return
-        }
-        this.#synced = Math.max(this.#synced, upTo)
-        const waiting = this.#waiters
-        this.#waiters = []
-        for (const waiter of waiting) {
-          if (waiter.upTo <= upTo) waiter.resolve()
-          else this.#waiters.push(waiter)
-        }
-      }
-    } finally {
-      this.#syncing = undefined
+        },
+      )
+      this.#inFlight.add(sync)
     }
   }
 
   #sync(): Promise<void> {
-    // Opened on first use: the -wal file exists once anything was written. The
-    // same inode stays in use while our connection is open (SQLite rewinds it, never replaces it).
-    this.#fd ??= openSync(this.#walFile, 'r+')
-    const fd = this.#fd
-    return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())))
+    return new Promise((resolve, reject) => {
+      try {
+        // Opened on first use: the -wal file exists once anything was written. The
+        // same inode stays in use while our connection is open (SQLite rewinds it, never replaces it).
+        this.#fd ??= openSync(this.#walFile, 'r+')
+      } catch (error) {
+        reject(error as Error)
+        return
+      }
+      fdatasync(this.#fd, (error) => (error ? reject(error) : resolve()))
+    })
   }
 }

@@ -114,16 +114,19 @@ export class OutboxWorker {
     this.#ownsClient = options.client === undefined
     this.client = options.client ?? platformClientFor(context, concurrency * 2)
     this.#random = options.random
+    let claimMark = 0
     this.#outcomes = new OutcomeBatcher(context.db, {
       // The deliveries being written free their slots: refill them in the same commit.
       claimNext: (trx, freed) => {
         if (!this.#running) return Promise.resolve([])
+        // Inside the transaction, before the claim reads: every row it can see was committed by now.
+        claimMark = this.#context.durability.mark()
         const free = this.options.concurrency - this.#active.size + freed
         return claimDueRows(trx, { owner: this.options.owner, leaseMs: this.options.leaseMs, limit: free, now: this.#context.now() })
       },
       onClaimed: (rows) => {
         // Claimed while stopping: left in flight, stop() hands them back.
-        if (this.#running) for (const row of rows) this.#startDelivery(row)
+        if (this.#running) for (const row of rows) this.#startDelivery(row, claimMark)
       },
     })
     this.reconciler = options.reconciler === false ? undefined : new SyncReconciler(context, this.client, options.reconciler)
@@ -209,8 +212,9 @@ export class OutboxWorker {
         const now = this.#context.now()
         const free = concurrency - this.#active.size
         if (free <= 0 || !this.#running) return
+        const committedBefore = this.#context.durability.mark()
         const rows = await claimDueRows(db, { owner, leaseMs, limit: free, now })
-        for (const row of rows) this.#startDelivery(row)
+        for (const row of rows) this.#startDelivery(row, committedBefore)
         claimedAll = rows.length === free
         // After the claim, so a wake-up's first attempt never waits for it.
         if (now - this.#lastSweep >= pollIntervalMs) {
@@ -231,8 +235,9 @@ export class OutboxWorker {
     }
   }
 
-  #startDelivery(row: ClaimedRow): void {
-    const delivery = this.#deliver(row)
+  /** `committedBefore`: a durability mark taken before the claim read the row (see #deliver). */
+  #startDelivery(row: ClaimedRow, committedBefore: number): void {
+    const delivery = this.#deliver(row, committedBefore)
       .catch((error: unknown) => {
         // The row stays in flight and comes back when its lease lapses.
         this.#context.logger.error({ err: error, id: row.id }, 'outbox delivery failed to record its outcome')
@@ -244,10 +249,12 @@ export class OutboxWorker {
     this.#active.set(row.id, delivery)
   }
 
-  async #deliver(row: ClaimedRow): Promise<void> {
+  async #deliver(row: ClaimedRow, committedBefore: number): Promise<void> {
     const api = row.api as PlatformApiName
-    // Never call the platform about a commit that is not on disk yet (db/durability.ts).
-    await this.#context.durability.settled()
+    // Never tell the platform about a change that is not on disk yet (db/durability.ts): wait
+    // for the commits up to the claim, which include the row's own. The claim (a lease) need
+    // not be durable: lost in a crash, the row is simply delivered again, idempotently.
+    await this.#context.durability.settled(committedBefore)
     const result = await deliverOnce(
       { api, body: row.body, quick: this.options.quickRetries, stopRetrying: this.#stopRetrying.signal, abandon: this.#abandon.signal },
       this.client,
