@@ -50,8 +50,11 @@ const { values: args } = parseArgs({
     write: { type: 'boolean' },
     'no-write': { type: 'boolean', default: false },
     connections: { type: 'string', default: '32' },
-    /** Extra node flags for the process under test (e.g. "--max-semi-space-size=4"), to try settings. */
-    'server-node-args': { type: 'string', default: '' },
+    /**
+     * Node flags for the process under test (the connector and the Koa baseline alike).
+     * The default is the production setting README's "Memory" section recommends.
+     */
+    'server-node-args': { type: 'string', default: '--max-semi-space-size=8' },
   },
 })
 const SERVER_NODE_ARGS = args['server-node-args'].split(' ').filter(Boolean)
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
   const machine: MachineInfo = describeMachine(repoRoot)
   const busy = machine.loadAverage[0] > machine.cores
   progress(`bench: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}; load average ${machine.loadAverage.join(' ')}${busy ? ' (busy: more runnable work than cores)' : ''}`)
-  progress(`mode: ${QUICK ? 'quick' : 'full'}, ${CONNECTIONS} connections, measured runs ${P.seconds} s${WRITE ? ', writes bench/RESULTS.md' : ''}`)
+  progress(`mode: ${QUICK ? 'quick' : 'full'}, ${CONNECTIONS} connections, measured runs ${P.seconds} s, servers with node ${SERVER_NODE_ARGS.join(' ') || 'defaults'}${WRITE ? ', writes bench/RESULTS.md' : ''}`)
 
   const work = mkdtempSync(join(tmpdir(), 'benefitkit-bench-'))
   const keys = benchKeys()
@@ -466,6 +469,7 @@ async function main(): Promise<void> {
       loadAverageAtEnd: loadAtEnd,
       busy,
       mode: QUICK ? 'quick' : 'full',
+      serverNodeArgs: SERVER_NODE_ARGS,
       connections: CONNECTIONS,
       seconds: Number(totalSeconds.toFixed(1)),
       baselines: { sign, hello: hellos.map((h) => ({ rate: h.load.rate, cpuUsPerRequest: h.cpuUsPerRequest })), helloRate, helloCpuUsPerRequest: helloCpu, stubRate },
@@ -485,7 +489,7 @@ async function main(): Promise<void> {
     const head = [
       `benefitkit bench — ${machine.date}, commit ${machine.commit}`,
       `machine: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGb} GB RAM, ${machine.platform}, node ${machine.node}; load average at start ${machine.loadAverage.join(' ')}, at the end ${loadAtEnd.join(' ')}`,
-      `command: ${command}  (${result.mode}, ${CONNECTIONS} connections, ${P.seconds} s per measured run, ${totalSeconds.toFixed(0)} s in all)`,
+      `command: ${command}  (${result.mode}, ${CONNECTIONS} connections, ${P.seconds} s per measured run, ${totalSeconds.toFixed(0)} s in all; servers run with node ${SERVER_NODE_ARGS.join(' ') || 'defaults'})`,
     ]
     if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
     else {
