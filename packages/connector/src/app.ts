@@ -5,7 +5,7 @@ import { loadPrivateKey, loadPublicKey, PublicKeyring } from '@benefitkit/shared
 import type { Config } from './config.js'
 import type { ConnectorContext } from './context.js'
 import { GroupCommit } from './db/group-commit.js'
-import { migrateToLatest, openDatabase, type OpenedDatabase } from './db/open.js'
+import { DAEMON_CHECKPOINT_PAGES, migrateToLatest, openDatabase, type OpenedDatabase } from './db/open.js'
 import { createAdminApi } from './admin/router.js'
 import { durableAnswers } from './http/durable-answers.js'
 import { GracefulClose } from './http/graceful-close.js'
@@ -66,8 +66,7 @@ export class Connector {
     const database = openDatabase(config.db, {
       synchronous: config.dbSynchronous,
       syncInBackground: true,
-      checkpointInBackground: true,
-      onCheckpointError: (message) => logger.warn({ error: message }, 'background WAL checkpoint failed; SQLite checkpoints inline meanwhile'),
+      walAutocheckpointPages: DAEMON_CHECKPOINT_PAGES,
     })
     const migration = await migrateToLatest(database.db)
     if (migration.error) {

@@ -4,7 +4,6 @@ import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect, type MigrationResult } from 'kysely'
 import { migrations } from './migrations.js'
 import type { Database } from './schema.js'
-import { BackgroundCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from './checkpointer.js'
 import { NOT_SYNCED, WalSync, type Durability } from './durability.js'
 import { withStatementCache } from './statement-cache.js'
 
@@ -25,13 +24,22 @@ export interface OpenDatabaseOptions {
    */
   syncInBackground?: boolean
   /**
-   * Copy the WAL back into the database file from a worker thread
-   * (checkpointer.ts) instead of inside whichever COMMIT crosses the limit.
-   * The daemon does this; `onCheckpointError` hears about failures.
+   * SQLite copies the WAL back into the database file (a checkpoint, with two
+   * fsyncs) inside whichever COMMIT takes the WAL past this many pages, and the
+   * process waits for it. Fewer pages make each of those stalls shorter; the
+   * daemon uses DAEMON_CHECKPOINT_PAGES. SQLite's default is 1000.
    */
-  checkpointInBackground?: boolean
-  onCheckpointError?: (message: string) => void
+  walAutocheckpointPages?: number
 }
+
+/**
+ * The daemon's checkpoint size: a 250-page (1 MB) checkpoint stalls the event
+ * loop for about 1–3 ms, a 1000-page one 5–15 ms, which is what the slowest
+ * percentile of issueBenefit answers was made of. (A worker thread doing PASSIVE
+ * checkpoints was tried: under steady writes a PASSIVE checkpoint never catches
+ * the newest frame, so the WAL never restarts and grew to 80 MB.)
+ */
+export const DAEMON_CHECKPOINT_PAGES = 250
 
 export interface OpenedDatabase {
   db: Db
@@ -58,24 +66,13 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
   // temporary file once a unit changes 16 pages (a redeem changes about that
   // many); kept in memory, every write of the batch is about 3× cheaper.
   sqlite.pragma('temp_store = MEMORY')
-  let checkpointer: BackgroundCheckpointer | undefined
-  if (options.checkpointInBackground && file !== ':memory:') {
-    try {
-      checkpointer = new BackgroundCheckpointer(file, { onError: options.onCheckpointError })
-      // The worker does the regular checkpoints; this connection only as a safety net.
-      sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`)
-    } catch (error) {
-      // Without the worker, SQLite's own inline checkpoints go on as before.
-      options.onCheckpointError?.(`background checkpoints unavailable: ${(error as Error).message}`)
-    }
-  }
+  if (options.walAutocheckpointPages !== undefined) sqlite.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, durability) }) })
   return {
     db,
     sqlite,
     durability,
     close: async () => {
-      await checkpointer?.stop()
       await durability.close()
       await db.destroy()
     },
