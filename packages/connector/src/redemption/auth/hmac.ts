@@ -24,7 +24,8 @@ export interface HmacCredentials {
 
 /** Parses the parameters after the scheme; every problem is a 401 that says what is wrong. */
 export function parseHmacParameters(text: string): HmacCredentials {
-  const fields: Record<string, string> = {}
+  // No prototype: a parameter named toString or __proto__ is just a name.
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>
   for (const part of text.split(',')) {
     const eq = part.indexOf('=')
     if (eq < 0) throw unauthenticated(`${HMAC_SCHEME} parameter "${part.trim()}" is not name=value`)
