@@ -17,6 +17,7 @@ import { recordDeliveryEvent } from './observability/outbox-events.js'
 import { requestLog, wasLogged } from './observability/request-log.js'
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js'
 import { createPlatformRouter } from './platform-api/router.js'
+import { InstanceCache } from './redemption/instance-cache.js'
 import { createRedemptionRouter } from './redemption/router.js'
 
 export interface ConnectorOptions {
@@ -86,6 +87,7 @@ export class Connector {
       outbox: { wake: () => worker?.wake() },
       commits: new GroupCommit(database.db),
       durability: database.durability,
+      instanceCache: new InstanceCache(),
       now: options.now ?? Date.now,
     })
     // In-flight deliveries may use the whole shutdown deadline (options.outbox can still say otherwise).

@@ -5,6 +5,7 @@ import type { Durability } from './db/durability.js'
 import type { GroupCommit } from './db/group-commit.js'
 import type { Db } from './db/open.js'
 import type { Logger } from './logger.js'
+import type { InstanceCache } from './redemption/instance-cache.js'
 
 /** Something that can be told "a new outbox row was committed: look now". */
 export interface OutboxWaker {
@@ -38,6 +39,8 @@ export interface ConnectorContext {
    * outbox delivery. See db/durability.ts.
    */
   readonly durability: Durability
+  /** Instances by code for redemption lookups; redeems and reversals invalidate it (redemption/instance-cache.ts). */
+  readonly instanceCache: InstanceCache
   /** Epoch ms; injectable so tests can move time. */
   readonly now: () => number
 }

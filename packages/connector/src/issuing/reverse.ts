@@ -19,6 +19,8 @@ import { flatAnswer, type Answer } from '../platform-api/answer.js'
 export interface ReverseDeps {
   db: Db
   now: () => number
+  /** Told that instances changed state (redemption/instance-cache.ts). */
+  instanceCache?: { clear(): void }
 }
 
 /** An instance was used between our check and our update (PostgreSQL): roll back, answer F. */
@@ -33,6 +35,9 @@ export async function reverseBenefitIssue(deps: ReverseDeps, request: ReverseBen
   } catch (error) {
     if (error instanceof UsedMeanwhile) return usedAnswer(request.benefitIssueRequestId, error.message)
     throw error
+  } finally {
+    // Whatever happened: lookups read the instances afresh.
+    deps.instanceCache?.clear()
   }
 }
 

@@ -196,7 +196,7 @@ export function createRedemptionApi(context: ConnectorContext): RedemptionApi {
     lookup: endpoint('lookup', async (ctx, exchange) => {
       await guardReplay(exchange)
       const request = parseBody(LookupRequest, exchange.rawBody)
-      sendJson(ctx, 200, await lookup(db, queries, exchange.principal, request, context.now()))
+      sendJson(ctx, 200, await lookup(db, queries, exchange.principal, request, context.now(), context.instanceCache))
       setResultCode(ctx, 'SUCCESS')
     }),
 

@@ -16,6 +16,7 @@ import type { GroupCommit } from '../db/group-commit.js'
 import { IDEMPOTENCY_RETENTION_MS } from './idempotency.js'
 import { timeOrderedId } from './ids.js'
 import { instanceView, redeemRefusal, type Refusal } from './instances.js'
+import type { InstanceCache } from './instance-cache.js'
 import type { InstanceRecord, RedemptionQueries } from './queries.js'
 import { checkSyncUsedBenefit } from './sync-used-body.js'
 
@@ -65,7 +66,7 @@ export async function redeem(context: ConnectorContext, queries: RedemptionQueri
       }
 
       const now = context.now()
-      const outcome = await attempt(trx, queries, input, now)
+      const outcome = await attempt(trx, queries, input, now, context.instanceCache)
       const kept = await queries.insertIdempotency.run(trx, {
         scope: principal.keyId,
         key: idempotencyKey,
@@ -95,6 +96,7 @@ async function attempt(
   queries: RedemptionQueries,
   input: RedeemInput,
   now: number,
+  cache: InstanceCache,
 ): Promise<{ status: number; body: string; redeemed: boolean; code: string }> {
   const { principal, request, requestId } = input
   const refused = (refusal: Refusal) => ({
@@ -120,6 +122,8 @@ async function attempt(
   // SQLite transactions run one at a time; on PostgreSQL the losers block on
   // the row lock, then match nothing.)
   const updated = await queries.markUsed.run(trx, { id: row.id, now })
+  // Before the commit: no lookup reads between this and the COMMIT (one connection), and none puts the old row back.
+  cache.forget(row.code)
   if (updated.numAffectedRows !== 1n) {
     const state = (await queries.stateOf.run(trx, { id: row.id })).rows[0]?.state
     return refused(
