@@ -18,7 +18,8 @@ import { requestLog, wasLogged } from './observability/request-log.js'
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js'
 import { createPlatformRouter } from './platform-api/router.js'
 import { InstanceCache } from './redemption/instance-cache.js'
-import { createRedemptionRouter } from './redemption/router.js'
+import { createRedemptionApi } from './redemption/api.js'
+import { createRedemptionRouter, redemptionFastPath } from './redemption/router.js'
 
 export interface ConnectorOptions {
   /** Defaults to a pino logger at config.logLevel on stdout. */
@@ -108,7 +109,9 @@ export class Connector {
     if (adminApi) app.use(adminApi)
     const health = createHealthRouter(context, { draining: () => connector?.draining ?? false })
     const platformRoutes = createPlatformRouter(context)
-    const redemptionRoutes = createRedemptionRouter(context)
+    const redemptionApi = createRedemptionApi(context)
+    const redemptionRoutes = createRedemptionRouter(context, redemptionApi)
+    app.use(redemptionFastPath(redemptionApi))
     app.use(health.routes())
     app.use(platformRoutes.routes())
     app.use(platformRoutes.allowedMethods())
