@@ -412,6 +412,22 @@ for (const name of ['syncBenefit', 'syncUsedBenefit', 'issueBenefit', 'reverseBe
   })
 }
 
+fingerprint('the exact bytes: stored fingerprints are compared with those of later repeats, across versions', () => {
+  assert.is(
+    keyParameterFingerprint('issueBenefit', { benefitIssueRequestId: 'b', userId: 'u"2\\', benefitTemplateId: 'tpl é中😀', quantity: 100, clientCode: 'ALIPAY_HK' }),
+    '{"benefitTemplateId":"tpl é中😀","clientCode":"ALIPAY_HK","quantity":100,"userId":"u\\"2\\\\"}',
+  )
+  assert.is(
+    keyParameterFingerprint('issueBenefit', { benefitIssueRequestId: 'a', userId: 'u1', benefitTemplateId: 'tpl_1', quantity: 1 }),
+    '{"benefitTemplateId":"tpl_1","clientCode":null,"quantity":1,"userId":"u1"}',
+  )
+  assert.is(
+    keyParameterFingerprint('syncUsedBenefit', { userId: 'u1', clientCode: 'ALIPAY_HK', benefitInstanceId: 'bi1', benefitTemplateId: 't1', usedAmount: { value: '1000', currency: 'HKD' } }),
+    '{"benefitInstanceId":"bi1","benefitTemplateId":"t1","clientCode":"ALIPAY_HK","usedAmount":{"currency":"HKD","value":"1000"},"userId":"u1"}',
+  )
+  assert.is(keyParameterFingerprint('reverseBenefitIssue', { benefitIssueRequestId: 'x', userId: 'u1', quantity: 2 }), '{"benefitTemplateId":null,"quantity":2,"userId":"u1"}')
+})
+
 fingerprint('issueBenefit: each key parameter changes it', () => {
   const base = keyParameterFingerprint('issueBenefit', valid.issueBenefit)
   const changes: Array<[string, unknown]> = [

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely'
-import type { IssueBenefitRequest } from '@benefitkit/shared'
+import { keyParameterFingerprint, type IssueBenefitRequest } from '@benefitkit/shared'
 import type { Database, InstanceRow } from '../db/schema.js'
 import type { QueryRunner } from '../db/prepared.js'
 import { flatAnswer, type Answer } from '../platform-api/answer.js'
@@ -59,7 +59,7 @@ export async function issueBenefit(deps: IssueDeps, request: IssueBenefitRequest
   const now = deps.now()
   const template = await deps.templates.get(request.benefitTemplateId)
   const clientCode = request.clientCode ?? template?.clientCode ?? null
-  const fingerprint = issueFingerprint(request, clientCode)
+  const fingerprint = keyParameterFingerprint('issueBenefit', { ...request, clientCode })
   for (let attempt = 1; ; attempt++) {
     try {
       return await deps.transact((trx) => issueIn(trx, deps, request, template, clientCode, fingerprint, now))
@@ -139,23 +139,6 @@ async function issueIn(
 /** Whether an INSERT or UPDATE wrote a row (an upsert's DO NOTHING, or a WHERE that matched none, writes none). */
 function changed(result: { numAffectedRows?: bigint }): boolean {
   return (result.numAffectedRows ?? 0n) !== 0n
-}
-
-/**
- * keyParameterFingerprint('issueBenefit', { ...request, clientCode }) without
- * its generic canonicalisation (a tenth of the cost): the contract's key
- * parameters — userId, benefitTemplateId, quantity, clientCode — are all
- * strings, numbers or null, and the literal lists them in sorted order, which
- * is exactly what canonicalJson writes. test/issue-fingerprint.test.ts checks
- * the bytes are the same, and that the contract's key parameters are these.
- */
-export function issueFingerprint(request: IssueBenefitRequest, clientCode: string | null): string {
-  return JSON.stringify({
-    benefitTemplateId: request.benefitTemplateId,
-    clientCode,
-    quantity: request.quantity,
-    userId: request.userId,
-  })
 }
 
 function successOf(instances: readonly InstanceRow[], now: number): Answer {

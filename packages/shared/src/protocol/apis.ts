@@ -267,14 +267,36 @@ export function keyParameterFingerprint(api: BenefitApiName, request: Record<str
   const keys = contract.keyParameters
   if (keys === undefined) return ''
   if (keys === 'body') return canonicalJson(request)
-  return canonicalJson(Object.fromEntries(keys.map((k) => [k, request[k] ?? null])))
+  // The key parameters in canonical (sorted) order, picked straight into place:
+  // only a nested value (usedAmount) needs the generic canonicalisation. This
+  // runs on every issueBenefit; the bytes are exactly canonicalJson's.
+  const picked: Record<string, unknown> = {}
+  let nested = false
+  for (const key of sortedKeyParameters(api, keys)) {
+    const value = request[key] ?? null
+    picked[key] = value
+    if (typeof value === 'object' && value !== null) nested = true
+  }
+  return nested ? canonicalJson(picked) : JSON.stringify(picked)
+}
+
+const sortedKeys = new Map<BenefitApiName, readonly string[]>()
+
+function sortedKeyParameters(api: BenefitApiName, keys: readonly string[]): readonly string[] {
+  let sorted = sortedKeys.get(api)
+  if (!sorted) sortedKeys.set(api, (sorted = [...keys].sort(byCodeUnit)))
+  return sorted
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** JSON with object keys sorted at every level, so field order never matters. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => byCodeUnit(a, b)))
       : v,
   )
 }
