@@ -1,8 +1,7 @@
-import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { formatProtocolTime, SyncUsedBenefitRequest } from '@benefitkit/shared'
-import { checkSyncUsedBenefit, plainlyValid } from '../src/redemption/sync-used-body.js'
+import { checkSyncUsedBenefit } from '../src/redemption/sync-used-body.js'
 
 const test = suite('redemption: syncUsedBenefit body check')
 
@@ -21,7 +20,7 @@ function validBody(): SyncUsedBenefitRequest {
   }
 }
 
-test('ordinary bodies take the fast path: the hand check accepts what redeems enqueue', () => {
+test('the bodies redeems enqueue pass', () => {
   const bodies: SyncUsedBenefitRequest[] = [
     validBody(),
     { ...validBody(), usedAmount: { currency: 'HKD', value: '1000' }, useScene: 'OFFLINE_STORE' },
@@ -31,7 +30,6 @@ test('ordinary bodies take the fast path: the hand check accepts what redeems en
   ]
   for (const body of bodies) {
     assert.ok(SyncUsedBenefitRequest.safeParse(body).success, JSON.stringify(body))
-    assert.ok(plainlyValid(body), JSON.stringify(body))
     checkSyncUsedBenefit(body, 'bi_x')
   }
 })
@@ -49,59 +47,8 @@ test('a body the protocol refuses fails with the schema\'s own words', () => {
   ]
   for (const [change, message] of cases) {
     const body = { ...validBody(), ...change }
-    assert.not.ok(plainlyValid(body), JSON.stringify(change))
     assert.throws(() => checkSyncUsedBenefit(body, 'bi_42'), (error: Error) => /^syncUsedBenefit body for instance bi_42 is invalid: /.test(error.message) && message.test(error.message))
   }
-})
-
-/** Strings around every length limit, with the characters the rules care about. */
-const text = fc.oneof(
-  fc.string({ unit: fc.constantFrom('a', 'Z', '0', '_', '-', '@', '#', '?', ' ', 'é', '😀', '.', ':', '+'), minLength: 0, maxLength: 70 }),
-  fc.constantFrom(0, 1, 3, 31, 32, 33, 63, 64, 65, 255, 256, 257, 1023, 1024, 1025).map((n) => 'A'.repeat(n)),
-  fc.constantFrom('ALIPAY_HK', 'HKD', '1000', '0', '01', '1'.repeat(18), '1'.repeat(19), 'MINI_PROGRAM', 'OFFLINE_STORE', 'OTHER'),
-)
-const anything = fc.oneof(text, fc.constant(undefined), fc.constant(null), fc.integer(), fc.constant(['HKD']))
-const currency = fc.oneof(fc.constantFrom('HKD', 'USD', 'hkd', 'HK', 'HKDD'), anything)
-const minorUnits = fc.oneof(fc.constantFrom('1000', '1', '999999999999999999', '1000000000000000000', '0100', '-1', '10.5'), anything)
-const isoish = fc.oneof(
-  fc.integer({ min: -62_000_000_000_000, max: 400_000_000_000_000 }).chain((ms) => fc.integer({ min: -900, max: 900 }).map((offset) => formatProtocolTime(ms, offset))),
-  fc.constantFrom('2026-02-29T00:00:00+08:00', '2028-02-29T23:59:59.5Z', '2026-11-24T24:00:00+08:00', '2026-11-24T08:00:00+15:00', '2026-11-24T08:00:00'),
-  text,
-)
-
-test('the hand check never accepts a body the schema refuses (random bodies around every rule)', () => {
-  const field = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: fc.constant(Symbol.for('keep')) }, { weight: 1, arbitrary: arb })
-  fc.assert(
-    fc.property(
-      fc.record({
-        benefitUseRequestId: field(anything),
-        userId: field(anything),
-        clientCode: field(anything),
-        benefitInstanceId: field(anything),
-        benefitTemplateId: field(anything),
-        benefitUseDate: field(isoish),
-        useScene: field(anything),
-        usedAmount: field(
-          fc.oneof(
-            fc.constant(undefined),
-            fc.constant(null),
-            fc.record({ currency: currency, value: minorUnits }),
-            // An array is not an object to the schema, even with the right properties.
-            fc.record({ currency: currency, value: minorUnits }).map((fields) => Object.assign([], fields)),
-          ),
-        ),
-        benefitCode: field(anything),
-        benefitUrl: field(anything),
-      }),
-      (changes) => {
-        const body = validBody() as unknown as Record<string, unknown>
-        for (const [name, value] of Object.entries(changes)) if (value !== Symbol.for('keep')) body[name] = value
-        const typed = body as unknown as SyncUsedBenefitRequest
-        if (plainlyValid(typed)) assert.ok(SyncUsedBenefitRequest.safeParse(typed).success, JSON.stringify(typed))
-      },
-    ),
-    { numRuns: 20_000 },
-  )
 })
 
 test.run()
