@@ -10,12 +10,19 @@ export const REDEMPTION_PATHS = {
   userTokens: '/v1/user-tokens',
 } as const
 
+/** Each path with its handler: the one table the router and the fast path both serve. */
+function routesOf(api: RedemptionApi): Array<[string, Middleware]> {
+  return [
+    [REDEMPTION_PATHS.redeem, api.redeem],
+    [REDEMPTION_PATHS.lookup, api.lookup],
+    [REDEMPTION_PATHS.userTokens, api.userTokens],
+  ]
+}
+
 /** The redemption API used by checkout code through the SDK. */
 export function createRedemptionRouter(context: ConnectorContext, api: RedemptionApi = createRedemptionApi(context)): Router {
   const router = new Router()
-  router.post(REDEMPTION_PATHS.redeem, api.redeem)
-  router.post(REDEMPTION_PATHS.lookup, api.lookup)
-  router.post(REDEMPTION_PATHS.userTokens, api.userTokens)
+  for (const [path, handler] of routesOf(api)) router.post(path, handler)
   return router
 }
 
@@ -27,11 +34,7 @@ export function createRedemptionRouter(context: ConnectorContext, api: Redemptio
  * exactly as before.
  */
 export function redemptionFastPath(api: RedemptionApi): Middleware {
-  const handlers = new Map<string, Middleware>([
-    [REDEMPTION_PATHS.redeem, api.redeem],
-    [REDEMPTION_PATHS.lookup, api.lookup],
-    [REDEMPTION_PATHS.userTokens, api.userTokens],
-  ])
+  const handlers = new Map(routesOf(api))
   return function redemptionFastPath(ctx, next) {
     const handler = ctx.method === 'POST' ? handlers.get(ctx.path) : undefined
     return handler ? handler(ctx, next) : next()
