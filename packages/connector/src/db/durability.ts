@@ -63,8 +63,9 @@ const MAX_SYNCS_IN_FLIGHT = 2
 export class WalSync implements Durability {
   readonly #walFile: string
   #fd: number | undefined
-  /** Commits counted so far; the newest covered by a started sync; the newest known to be on disk. */
+  /** Commits counted so far; the newest a waiter needs; the newest covered by a started sync; the newest known to be on disk. */
   #committed = 0
+  #wanted = 0
   #covered = 0
   #synced = 0
   readonly #inFlight = new Set<Promise<void>>()
@@ -93,6 +94,7 @@ export class WalSync implements Durability {
     if (this.#synced >= upTo) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
       this.#waiters.push({ upTo, resolve, reject })
+      this.#wanted = Math.max(this.#wanted, upTo)
       this.#startSyncs()
     })
   }
@@ -109,7 +111,7 @@ export class WalSync implements Durability {
    * MAX_SYNCS_IN_FLIGHT run; syncs may end in any order, each settling what it covers.
    */
   #startSyncs(): void {
-    while (!this.#failure && this.#inFlight.size < MAX_SYNCS_IN_FLIGHT && this.#waiters.some((w) => w.upTo > this.#covered)) {
+    while (!this.#failure && this.#inFlight.size < MAX_SYNCS_IN_FLIGHT && this.#wanted > this.#covered) {
       const upTo = this.#committed
       this.#covered = upTo
       const sync: Promise<void> = this.#sync().then(
