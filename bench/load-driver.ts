@@ -98,6 +98,18 @@ export interface LoadResult {
 
 const pools = new Map<string, { requests: BuiltRequest[]; next: number }>()
 
+/** p50 / p90 / p99 / max of a run's latencies (ms). */
+function latencySummary(latencies: readonly number[]): LoadResult['latencyMs'] {
+  const sorted = Float64Array.from(latencies).sort()
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    samples: sorted.length,
+  }
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
@@ -241,7 +253,6 @@ function run(job: LoadJob): Promise<LoadResult> {
     instance.on('done', (result) => {
       clearTimeout(cap)
       const seconds = Math.min((result.finish.getTime() - result.start.getTime()) / 1000, (lastAnswerAt - startedAt) / 1000)
-      const sorted = Float64Array.from(latencies).sort()
       const used = process.cpuUsage(cpu)
       resolve({
         driverCoreShare: Number(((used.user + used.system) / 1e6 / seconds).toFixed(3)),
@@ -254,13 +265,7 @@ function run(job: LoadJob): Promise<LoadResult> {
         timeouts: result.timeouts,
         seconds,
         rate: ok / seconds,
-        latencyMs: {
-          p50: percentile(sorted, 50),
-          p90: percentile(sorted, 90),
-          p99: percentile(sorted, 99),
-          max: sorted.length ? sorted[sorted.length - 1]! : NaN,
-          samples: sorted.length,
-        },
+        latencyMs: latencySummary(latencies),
         autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
       })
     })
@@ -355,7 +360,6 @@ async function paced(job: PacedJob): Promise<LoadResult> {
   })
   agent.destroy()
   const seconds = (performance.now() - started) / 1000
-  const sorted = Float64Array.from(latencies).sort()
   const used = process.cpuUsage(cpu)
   return {
     driverCoreShare: Number(((used.user + used.system) / 1e6 / seconds).toFixed(3)),
@@ -368,13 +372,7 @@ async function paced(job: PacedJob): Promise<LoadResult> {
     timeouts: 0,
     seconds,
     rate: ok / seconds,
-    latencyMs: {
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
-      max: sorted.length ? sorted[sorted.length - 1]! : NaN,
-      samples: sorted.length,
-    },
+    latencyMs: latencySummary(latencies),
     autocannonLatencyMs: { p50: NaN, p99: NaN, max: NaN },
   }
 }
